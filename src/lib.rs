@@ -1,0 +1,1 @@
+//! dicom-anonymizer: de-identify DICOM files with checked profiles.
