@@ -1,1 +1,3 @@
 //! dicom-anonymizer: de-identify DICOM files with checked profiles.
+
+pub mod iod;
