@@ -1,3 +1,10 @@
 //! dicom-anonymizer: de-identify DICOM files with checked profiles.
 
+pub mod cli;
+pub mod dictionary;
 pub mod iod;
+pub mod plan;
+pub mod profile;
+pub mod source;
+pub mod tag;
+pub mod vr;

@@ -1,0 +1,188 @@
+//! The command line: argument parsing, dispatch and exit statuses.
+//!
+//! Each subcommand lives in its own file with an `Args` struct and one function that
+//! returns an [`ExitStatus`]; `main.rs` only calls [`main`]. Exit statuses are decided
+//! here and nowhere else: 0 success, 1 some files failed or a lint found errors, 2 a
+//! usage error or a profile that does not compile.
+
+use std::io::IsTerminal;
+use std::process::Termination;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::profile::{self, Compiled, Diagnostics, Entry};
+use crate::source::SourceMap;
+
+pub mod lint;
+pub mod plan;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything worked.
+    Success = 0,
+    /// Some files failed, or `lint`/`check` found problems.
+    Failure = 1,
+    /// Bad arguments, or a profile that does not compile.
+    Usage = 2,
+}
+
+impl Termination for ExitStatus {
+    fn report(self) -> std::process::ExitCode {
+        std::process::ExitCode::from(self as u8)
+    }
+}
+
+/// How diagnostics are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ErrorFormat {
+    /// Rendered for people, on stderr (colour only on a terminal).
+    #[default]
+    Human,
+    /// A JSON array on stdout.
+    Json,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dicom-anonymizer",
+    version,
+    about = "De-identify DICOM files with profiles written in a small, checked language",
+    long_about = "De-identify DICOM files with profiles written in a small, checked language.\n\n\
+        The built-in default profile is the PS3.15 basic profile (2026c) plus the old tool's extra rules.\n\
+        `dicom-anonymizer SRC DST` is short for `dicom-anonymizer run SRC DST`.",
+    after_help = "Examples:\n  dicom-anonymizer run --key-file key.bin in/ out/\n  dicom-anonymizer lint my.anon\n  dicom-anonymizer plan --profile my.anon PatientName"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check profiles and report every problem (exit 1 on errors)
+    Lint(lint::LintArgs),
+    /// Print the compiled plan: what happens to each attribute, and which rule decided it
+    Plan(plan::PlanArgs),
+    /// Print shell completions
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The profiles to compile: the `--profile` arguments, or the built-in default.
+pub fn profile_entries(profiles: &[String], no_extra: bool) -> Vec<Entry> {
+    if profiles.is_empty() {
+        let mut e = vec![Entry::Builtin("basic".into())];
+        if !no_extra {
+            e.push(Entry::Builtin("extra".into()));
+        }
+        e
+    } else {
+        profiles.iter().map(|p| Entry::from_arg(p)).collect()
+    }
+}
+
+/// Prints diagnostics in the chosen format.
+pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, format: ErrorFormat) {
+    match format {
+        ErrorFormat::Human => {
+            if diags.is_empty() {
+                return;
+            }
+            let stderr = std::io::stderr();
+            let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let width = if color { 100 } else { 80 };
+            eprint!(
+                "{}",
+                profile::report::render_human(diags, sources, color, width)
+            );
+            eprintln!("{}", profile::report::summary(diags));
+        }
+        ErrorFormat::Json => println!("{}", profile::report::render_json(diags, sources)),
+    }
+}
+
+/// Compiles profiles for a command that needs a plan; on errors, prints them and
+/// gives the exit status to return.
+pub fn compile_or_report(
+    entries: &[Entry],
+    format: ErrorFormat,
+    deny_warnings: bool,
+) -> Result<Compiled, ExitStatus> {
+    let compiled = profile::compile(entries);
+    let failed = compiled.plan.is_none() || (deny_warnings && !compiled.diagnostics.is_empty());
+    if failed || format == ErrorFormat::Human {
+        print_diagnostics(&compiled.diagnostics, &compiled.sources, format);
+    }
+    if failed {
+        return Err(ExitStatus::Usage);
+    }
+    Ok(compiled)
+}
+
+/// Subcommand names, to recognise the old `dicom-anonymizer SRC DST` form.
+const COMMANDS: &[&str] = &[
+    "run",
+    "lint",
+    "plan",
+    "convert",
+    "check",
+    "completions",
+    "help",
+];
+
+/// Rewrites `dicom-anonymizer [OPTIONS] SRC DST` (the old tool's form) to `run`.
+pub fn normalize_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
+    if let Some(first) = first {
+        let is_flag = first.starts_with('-');
+        let is_command = COMMANDS.contains(&first.as_str());
+        let is_help = matches!(first.as_str(), "-h" | "--help" | "-V" | "--version");
+        if !is_command && !is_help && (!is_flag || args.len() > 2) && COMMANDS.contains(&"run") {
+            args.insert(1, "run".into());
+        }
+    }
+    args
+}
+
+/// Parses the process arguments and runs the command.
+pub fn main() -> ExitStatus {
+    let args = normalize_args(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitStatus::Usage
+            } else {
+                ExitStatus::Success
+            };
+        }
+    };
+    run(cli)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitStatus {
+    match cli.command {
+        Command::Lint(a) => lint::lint(&a),
+        Command::Plan(a) => plan::plan(&a),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "dicom-anonymizer", &mut std::io::stdout());
+            ExitStatus::Success
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

@@ -1,0 +1,100 @@
+//! Profiles embedded in the binary, addressed as `builtin:NAME`.
+//!
+//! The texts live in `profiles/` and are compiled in with `include_str!`, so the tool
+//! works without any file next to it. `basic` and the option profiles are generated
+//! from the standard's tables by `scripts/gen-profiles.py`; a test checks that they
+//! still agree with those tables.
+
+/// One embedded profile.
+#[derive(Debug, Clone, Copy)]
+pub struct Builtin {
+    pub name: &'static str,
+    pub text: &'static str,
+    pub summary: &'static str,
+}
+
+/// Every embedded profile.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "basic",
+        text: include_str!("../../profiles/basic.anon"),
+        summary: "PS3.15 Table E.1-1 Basic Application Level Confidentiality Profile (2026c)",
+    },
+    Builtin {
+        name: "extra",
+        text: include_str!("../../profiles/extra.anon"),
+        summary: "the old dicom-anonymizer's extra rules (delete (0008,0012), (0008,0013), (0018,1012), (0018,1014))",
+    },
+    Builtin {
+        name: "retain-safe-private",
+        text: include_str!("../../profiles/retain-safe-private.anon"),
+        summary: "Retain Safe Private Option: keep the private elements of PS3.15 Table E.3.10-1",
+    },
+    Builtin {
+        name: "retain-uids",
+        text: include_str!("../../profiles/retain-uids.anon"),
+        summary: "Retain UIDs Option",
+    },
+    Builtin {
+        name: "retain-device-identity",
+        text: include_str!("../../profiles/retain-device-identity.anon"),
+        summary: "Retain Device Identity Option",
+    },
+    Builtin {
+        name: "retain-institution-identity",
+        text: include_str!("../../profiles/retain-institution-identity.anon"),
+        summary: "Retain Institution Identity Option",
+    },
+    Builtin {
+        name: "retain-patient-characteristics",
+        text: include_str!("../../profiles/retain-patient-characteristics.anon"),
+        summary: "Retain Patient Characteristics Option",
+    },
+    Builtin {
+        name: "retain-long-full-dates",
+        text: include_str!("../../profiles/retain-long-full-dates.anon"),
+        summary: "Retain Longitudinal Temporal Information with Full Dates Option",
+    },
+    Builtin {
+        name: "retain-long-modified-dates",
+        text: include_str!("../../profiles/retain-long-modified-dates.anon"),
+        summary: "Retain Longitudinal Temporal Information with Modified Dates Option (keyed date shift)",
+    },
+];
+
+/// PS3.15 options that need an action the tool does not have yet (`clean`).
+pub const UNSUPPORTED: &[(&str, &str)] = &[
+    ("clean-descriptors", "Clean Descriptors Option"),
+    (
+        "clean-structured-content",
+        "Clean Structured Content Option",
+    ),
+    ("clean-graphics", "Clean Graphics Option"),
+    ("clean-pixel-data", "Clean Pixel Data Option"),
+    (
+        "clean-recognizable-visual-features",
+        "Clean Recognizable Visual Features Option",
+    ),
+];
+
+/// The embedded profile called `name`.
+pub fn get(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+/// Names close to `name`, for "did you mean".
+pub fn suggest(name: &str) -> Vec<String> {
+    let mut scored: Vec<(f64, &str)> = BUILTINS
+        .iter()
+        .map(|b| b.name)
+        .chain(UNSUPPORTED.iter().map(|(n, _)| *n))
+        .map(|n| (strsim::jaro_winkler(name, n), n))
+        .filter(|(s, _)| *s > 0.8)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
+}

@@ -1,0 +1,195 @@
+//! Renders profile diagnostics for people (miette) and for machines (JSON).
+//!
+//! Diagnostics carry spans only; here they meet the source text. A diagnostic whose
+//! related places are in other files (an include cycle) shows them as related
+//! sub-reports, because miette shows one source per report.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+use super::diagnostics::{Diagnostic, Diagnostics, Label, Severity};
+use crate::source::{FileId, SourceMap, Span};
+
+/// A diagnostic joined with its source text, ready for miette.
+#[derive(Debug)]
+pub struct Rendered {
+    message: String,
+    code: &'static str,
+    severity: Severity,
+    help: Option<String>,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Rendered>,
+}
+
+impl fmt::Display for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
+impl miette::Diagnostic for Rendered {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        (!self.labels.is_empty())
+            .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        (!self.related.is_empty()).then(|| {
+            Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic))
+                as Box<dyn Iterator<Item = &dyn miette::Diagnostic>>
+        })
+    }
+}
+
+fn source_span(span: Span) -> SourceSpan {
+    SourceSpan::new((span.start as usize).into(), span.len())
+}
+
+fn labeled(label: &Label, primary: bool) -> LabeledSpan {
+    let text = (!label.text.is_empty()).then(|| label.text.clone());
+    if primary {
+        LabeledSpan::new_primary_with_span(text, source_span(label.span))
+    } else {
+        LabeledSpan::new_with_span(text, source_span(label.span))
+    }
+}
+
+fn named_source(map: &SourceMap, file: FileId) -> NamedSource<String> {
+    NamedSource::new(map.name(file), map.text(file).to_string())
+}
+
+/// Joins a diagnostic with its source.
+pub fn render(d: &Diagnostic, map: &SourceMap) -> Rendered {
+    let file = d.label.as_ref().map(|l| l.span.file);
+    let mut labels = Vec::new();
+    let mut related = Vec::new();
+    if let Some(l) = &d.label {
+        labels.push(labeled(l, true));
+    }
+    for r in &d.related {
+        if Some(r.span.file) == file {
+            labels.push(labeled(r, false));
+        } else {
+            related.push(Rendered {
+                message: format!("{}: {}", map.location(r.span), r.text),
+                code: "",
+                severity: Severity::Warning,
+                help: None,
+                source: Some(named_source(map, r.span.file)),
+                labels: vec![labeled(r, true)],
+                related: Vec::new(),
+            });
+        }
+    }
+    Rendered {
+        message: d.message.clone(),
+        code: d.code.as_str(),
+        severity: d.severity(),
+        help: d.help.clone(),
+        source: file.map(|f| named_source(map, f)),
+        labels,
+        related,
+    }
+}
+
+/// Renders diagnostics as text. `color` adds ANSI colours (only for a terminal).
+pub fn render_human(diags: &Diagnostics, map: &SourceMap, color: bool, width: usize) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
+    let mut out = String::new();
+    for d in diags {
+        let r = render(d, map);
+        if handler.render_report(&mut out, &r).is_err() {
+            out.push_str(&format!("{}: {}\n", d.code.as_str(), d.message));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `N errors, M warnings`.
+pub fn summary(diags: &Diagnostics) -> String {
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("1 {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    format!(
+        "{}, {}",
+        plural(diags.error_count(), "error"),
+        plural(diags.warning_count(), "warning")
+    )
+}
+
+fn place(map: &SourceMap, span: Span) -> serde_json::Value {
+    let (line, column) = map.line_col(span.file, span.start);
+    let (end_line, end_column) = map.line_col(span.file, span.end);
+    serde_json::json!({
+        "file": map.name(span.file),
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+    })
+}
+
+/// Renders diagnostics as a JSON array (stable field names, documented in
+/// docs/diagnostics.md).
+pub fn render_json(diags: &Diagnostics, map: &SourceMap) -> String {
+    let items: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let mut v = serde_json::json!({
+                "code": d.code.as_str(),
+                "severity": match d.severity() { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": d.message,
+                "help": d.help,
+                "label": d.label.as_ref().map(|l| l.text.clone()),
+                "location": d.label.as_ref().map(|l| place(map, l.span)),
+                "related": d.related.iter().map(|r| {
+                    let mut p = place(map, r.span);
+                    if let Some(o) = p.as_object_mut() {
+                        o.insert("label".into(), r.text.clone().into());
+                    }
+                    p
+                }).collect::<Vec<_>>(),
+            });
+            if let Some(o) = v.as_object_mut() {
+                o.retain(|_, val| !val.is_null());
+            }
+            v
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+}

@@ -1,0 +1,379 @@
+//! Text → syntax tree. The only module that uses pest.
+//!
+//! The grammar (`grammar/anon.pest`) accepts every input: a line that is not a valid
+//! statement becomes an `invalid_line` and parsing goes on, so one report lists every
+//! syntax error. Each invalid line is then parsed again on its own with the strict rule,
+//! which gives pest's precise "expected ..." position; that error is turned into plain
+//! words here (never pest rule names) and shifted back to file offsets.
+
+use pest::Parser;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+
+use super::ast::{
+    Disposition, IncludeTarget, Item, ItemKind, Profile, Rule as AstRule, Selector, Spanned,
+};
+use super::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/anon.pest"]
+struct AnonParser;
+
+/// Parses one file. Always returns a tree (of the lines that could be read) and the
+/// syntax diagnostics of the others.
+pub fn parse(file: FileId, text: &str) -> (Profile, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut items = Vec::new();
+    match AnonParser::parse(Rule::profile, text) {
+        Ok(mut pairs) => {
+            let children = pairs.next().map(Pair::into_inner);
+            for pair in children.into_iter().flatten() {
+                match pair.as_rule() {
+                    Rule::invalid_line => diags.push(explain_invalid_line(file, &pair)),
+                    Rule::EOI => {}
+                    _ => {
+                        if let Some(item) = to_item(file, pair) {
+                            items.push(item);
+                        }
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            // The grammar accepts any text, so this is a bug; report it rather than panic.
+            let pos = match e.location {
+                InputLocation::Pos(p) => p,
+                InputLocation::Span((s, _)) => s,
+            };
+            diags.push(
+                Diagnostic::new(Code::InvalidLine, "this profile could not be read")
+                    .label(Span::new(file, pos, pos), "here")
+                    .help("this is a bug in dicom-anonymizer; please report it with the profile"),
+            );
+        }
+    }
+    (Profile { file, items }, diags)
+}
+
+fn span_of(file: FileId, pair: &Pair<'_, Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(file, s.start(), s.end())
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The unescaped content of a `string` pair.
+fn string_value(pair: &Pair<'_, Rule>) -> String {
+    let inner = pair
+        .clone()
+        .into_inner()
+        .find(|p| p.as_rule() == Rule::string_inner)
+        .map(|p| p.as_str())
+        .unwrap_or("");
+    unescape(inner)
+}
+
+fn tagged<'i>(pair: &Pair<'i, Rule>, tag: &'static str) -> Option<Pair<'i, Rule>> {
+    pair.clone().into_inner().find_first_tagged(tag)
+}
+
+fn to_item(file: FileId, pair: Pair<'_, Rule>) -> Option<Item> {
+    let span = span_of(file, &pair);
+    let kind = match pair.as_rule() {
+        Rule::profile_stmt => {
+            let name = tagged(&pair, "name")?;
+            ItemKind::Name(Spanned::new(string_value(&name), span_of(file, &name)))
+        }
+        Rule::include_stmt => {
+            let target = tagged(&pair, "target")?;
+            let t = match target.as_rule() {
+                Rule::builtin_ref => IncludeTarget::Builtin(
+                    target.as_str().trim_start_matches("builtin:").to_string(),
+                ),
+                _ => IncludeTarget::Path(string_value(&target)),
+            };
+            ItemKind::Include(Spanned::new(t, span_of(file, &target)))
+        }
+        Rule::default_stmt | Rule::private_stmt => {
+            let d = tagged(&pair, "disposition")?;
+            let disp = if d.as_str() == "keep" {
+                Disposition::Keep
+            } else {
+                Disposition::Delete
+            };
+            let s = Spanned::new(disp, span_of(file, &d));
+            if pair.as_rule() == Rule::default_stmt {
+                ItemKind::Default(s)
+            } else {
+                ItemKind::Private(s)
+            }
+        }
+        Rule::option_stmt => {
+            let n = tagged(&pair, "name")?;
+            ItemKind::Option(Spanned::new(n.as_str().to_string(), span_of(file, &n)))
+        }
+        Rule::rule => {
+            let sel = tagged(&pair, "selector")?;
+            let selector = match sel.as_rule() {
+                Rule::tag => Selector::Tag(sel.as_str().to_string()),
+                _ => Selector::Keyword(sel.as_str().to_string()),
+            };
+            let action = tagged(&pair, "action")?;
+            let args = pair
+                .clone()
+                .into_inner()
+                .find_tagged("argument")
+                .map(|a| Spanned::new(string_value(&a), span_of(file, &a)))
+                .collect();
+            ItemKind::Rule(AstRule {
+                selector: Spanned::new(selector, span_of(file, &sel)),
+                action: Spanned::new(action.as_str().to_string(), span_of(file, &action)),
+                args,
+            })
+        }
+        _ => return None,
+    };
+    Some(Item { kind, span })
+}
+
+/// Plain words for what the grammar expected.
+fn describe(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::tag => "a tag like `(0010,0010)`",
+        Rule::keyword => "a keyword like `PatientName`",
+        Rule::action => {
+            "an action (`keep`, `delete`, `empty`, `replace`, `uid`, `hash`, `shift-date`...)"
+        }
+        Rule::string => "a value in double quotes",
+        Rule::builtin_ref => "`builtin:NAME`",
+        Rule::disposition => "`keep` or `delete`",
+        Rule::option_name => "an option name like `retain-uids`",
+        Rule::EOI => "the end of the line",
+        Rule::kw_profile => "`profile`",
+        Rule::kw_include => "`include`",
+        Rule::kw_default => "`default`",
+        Rule::kw_private => "`private`",
+        Rule::kw_option => "`option`",
+        _ => return None,
+    })
+}
+
+fn join_or(parts: &[&str]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+/// End of the token that starts at `pos` in `line` (for a tight underline).
+fn token_end(line: &str, pos: usize) -> usize {
+    let rest = line.get(pos..).unwrap_or("");
+    let len = if rest.starts_with('"') {
+        rest.len()
+    } else {
+        rest.find([' ', '\t', '#']).unwrap_or(rest.len())
+    };
+    pos + len.max(1).min(rest.len().max(1))
+}
+
+/// Whether a quote at `pos` opens a string that the line never closes.
+fn unterminated_quote_at(line: &str, pos: usize) -> bool {
+    let Some(rest) = line.get(pos..) else {
+        return false;
+    };
+    let mut chars = rest.chars();
+    if chars.next() != Some('"') {
+        return false;
+    }
+    let mut escaped = false;
+    for c in chars {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
+fn explain_invalid_line(file: FileId, pair: &Pair<'_, Rule>) -> Diagnostic {
+    let line = pair.as_str();
+    let base = pair.as_span().start();
+    let line_span = span_of(file, pair);
+    let err = match AnonParser::parse(Rule::strict_line, line) {
+        Ok(_) => {
+            return Diagnostic::new(Code::InvalidLine, "this line is not a statement")
+                .label(line_span, "here");
+        }
+        Err(e) => e,
+    };
+    let pos = match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    // a tag without its `)`: pest would only say what else could follow
+    if line.starts_with('(') && !line.contains(')') {
+        let end = token_end(line, 0);
+        return Diagnostic::new(Code::InvalidLine, "this tag is not closed")
+            .label(Span::new(file, base, base + end), "no `)`")
+            .help("a tag is `(gggg,eeee)`, like `(0010,0010)`");
+    }
+    // a string the line never closes is the most common cause; say so directly
+    if let Some(q) = line.get(pos..).and_then(|r| r.find('"')).map(|i| i + pos) {
+        if unterminated_quote_at(line, q) && line.get(pos..q).is_some_and(|s| s.trim().is_empty()) {
+            return Diagnostic::new(Code::UnterminatedString, "this string has no closing quote")
+                .label(
+                    Span::new(file, base + q, base + line.len()),
+                    "the string starts here",
+                )
+                .help("end the value with `\"`; write `\\\"` for a quote inside it");
+        }
+    }
+    let expected: Vec<&str> = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut words: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+            words.dedup();
+            words
+        }
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let statement_start = expected.iter().any(|w| w.starts_with("a keyword"))
+        && expected.iter().any(|w| w.starts_with("`include`"));
+    let at_end = pos >= line.trim_end().len();
+    let found = if at_end {
+        "the line ends".to_string()
+    } else {
+        let tok = line.get(pos..token_end(line, pos)).unwrap_or("");
+        format!("found `{tok}`")
+    };
+    let (message, help) = if statement_start {
+        let help = "a line is a rule like `PatientName delete`, or one of `profile \"NAME\"`, \
+             `include \"FILE\"`, `default keep|delete`, `private keep|delete`, `option NAME`; \
+             comments start with `#`"
+            .to_string();
+        ("expected a rule or a statement".to_string(), help)
+    } else if expected.is_empty() {
+        ("this line is not a statement".to_string(), String::new())
+    } else {
+        let help = if expected.contains(&"the end of the line") {
+            "a rule is `SELECTOR ACTION`, and any arguments are in double quotes: \
+             `PatientID replace \"SUBJ-001\"`"
+                .to_string()
+        } else if expected.iter().any(|w| w.starts_with("an action")) {
+            "write the action after the selector: `PatientName replace`".to_string()
+        } else {
+            String::new()
+        };
+        (format!("expected {}", join_or(&expected)), help)
+    };
+    let end = if at_end {
+        line.len()
+    } else {
+        token_end(line, pos)
+    };
+    let start = if at_end { line.trim_end().len() } else { pos };
+    let mut d = Diagnostic::new(Code::InvalidLine, message)
+        .label(Span::new(file, base + start, base + end), found);
+    if !help.is_empty() {
+        d = d.help(help);
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Origin, SourceMap};
+
+    fn parse_text(text: &str) -> (Profile, Diagnostics, SourceMap) {
+        let mut map = SourceMap::new();
+        let id = map.add("t.anon", Origin::Virtual, text);
+        let (p, d) = parse(id, text);
+        (p, d, map)
+    }
+
+    #[test]
+    fn statements_and_comments() {
+        let (p, d, _) = parse_text(
+            "# header\nprofile \"P\" # name\n\ninclude builtin:basic\ninclude \"x.anon\"\n\
+             default keep\nprivate delete\noption retain-uids\n\
+             (0010,0010) replace \"A \\\"B\\\"\"\nPatientID   empty\r\n(0019,\"SIEMENS MR HEADER\",0C) keep",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(p.items.len(), 9);
+        let ItemKind::Rule(r) = &p.items[6].kind else {
+            panic!()
+        };
+        assert_eq!(r.selector.node, Selector::Tag("(0010,0010)".into()));
+        assert_eq!(r.args[0].node, "A \"B\"");
+        let ItemKind::Rule(r) = &p.items[8].kind else {
+            panic!()
+        };
+        assert_eq!(r.selector.node.text(), "(0019,\"SIEMENS MR HEADER\",0C)");
+    }
+
+    #[test]
+    fn every_bad_line_is_reported() {
+        let (p, d, map) = parse_text(
+            "PatientName\nPatientID delete extra\nPatientID delete\n(0010,0010 delete\n",
+        );
+        assert_eq!(p.items.len(), 1);
+        assert_eq!(d.len(), 3);
+        let msgs: Vec<_> = d
+            .iter()
+            .map(|x| {
+                (
+                    x.message.clone(),
+                    map.snippet(x.label.as_ref().unwrap().span).to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            msgs[0].0,
+            "expected an action (`keep`, `delete`, `empty`, `replace`, `uid`, `hash`, `shift-date`...)"
+        );
+        assert_eq!(
+            msgs[1],
+            (
+                "expected the end of the line or a value in double quotes".into(),
+                "extra".into()
+            )
+        );
+        assert_eq!(
+            msgs[2],
+            ("this tag is not closed".into(), "(0010,0010".into())
+        );
+    }
+
+    #[test]
+    fn unterminated_string() {
+        let (_, d, map) = parse_text("PatientID replace \"abc\n");
+        let d0 = d.iter().next().unwrap();
+        assert_eq!(d0.code, Code::UnterminatedString);
+        assert_eq!(map.snippet(d0.label.as_ref().unwrap().span), "\"abc");
+    }
+
+    #[test]
+    fn reserved_words_need_their_argument() {
+        let (_, d, map) = parse_text("default kep\n");
+        let d0 = d.iter().next().unwrap();
+        assert_eq!(d0.message, "expected `keep` or `delete`");
+        assert_eq!(map.snippet(d0.label.as_ref().unwrap().span), "kep");
+    }
+}
