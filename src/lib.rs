@@ -8,3 +8,4 @@ pub mod profile;
 pub mod source;
 pub mod tag;
 pub mod vr;
+pub mod engine;

@@ -308,7 +308,7 @@ impl Compiler<'_> {
             }
             TagPattern::Private(_) => false,
         };
-        if group_fixed(0x0002) {
+        if group_fixed(0x0002) && !meta_rule_states_tool_behaviour(pattern, action) {
             self.diags.push(
                 Diagnostic::new(Code::FileMetaRule, "rules cannot change the file meta information (group 0002)")
                     .label(span, "group 0002")
@@ -316,11 +316,11 @@ impl Compiler<'_> {
             );
             return false;
         }
-        if group_fixed(0x0000) || group_fixed(0xFFFE) {
+        if group_fixed(0xFFFE) {
             self.diags.push(
                 Diagnostic::new(Code::NotADataElement, format!("`{}` is not an element of a data set", rule.selector.node.text()))
-                    .label(span, if group_fixed(0) { "command group" } else { "item delimiters" })
-                    .help("group 0000 belongs to network commands and (FFFE,xxxx) delimits sequence items; neither appears as an element in a file's data set"),
+                    .label(span, "item delimiters")
+                    .help("(FFFE,E000), (FFFE,E00D) and (FFFE,E0DD) delimit sequence items; select the sequence or the elements inside its items instead"),
             );
             return false;
         }
@@ -457,6 +457,20 @@ impl Compiler<'_> {
                 .help(why.to_string()),
             );
         }
+    }
+}
+
+/// The file meta rules of PS3.15 Table E.1-1 that say what the tool does anyway
+/// (Media Storage SOP Instance UID remapped; AE titles and private meta information
+/// removed). They are accepted, and have no effect of their own.
+fn meta_rule_states_tool_behaviour(pattern: &TagPattern, action: &Action) -> bool {
+    let Some(t) = pattern.exact() else {
+        return false;
+    };
+    match (t.element(), action) {
+        (0x0003, Action::Uid) => true,
+        (0x0016 | 0x0017 | 0x0018 | 0x0100 | 0x0102, Action::Delete) => true,
+        _ => false,
     }
 }
 

@@ -1,0 +1,186 @@
+//! The engine: carries out a [`Plan`] on a DICOM data set.
+//!
+//! ```text
+//! Engine::apply_file(&mut FileDicomObject)
+//!   ├─ per-file context: SOP class (for combined actions), patient key (date shift)
+//!   ├─ walk: every element at every depth → plan.decide(tag) → one step   (walk.rs)
+//!   ├─ de-identification attributes: (0012,0062) (0012,0063) (0012,0064) (0028,0303)
+//!   └─ file meta: SOP class/instance follow the data set, our implementation UID,
+//!      AE titles and private meta information removed
+//! ```
+//!
+//! The engine never sees profile syntax, spans or file names, and never reports an
+//! element value: errors name tag paths only. It does no I/O: reading and writing
+//! files is the `io` layer's job.
+
+use std::collections::BTreeMap;
+
+use dicom_core::value::{DataSetSequence, PrimitiveValue};
+use dicom_core::{DataElement, Length, Tag, VR};
+use dicom_object::{FileDicomObject, InMemDicomObject};
+
+use crate::plan::{Decision, DeidOption, Plan};
+
+pub mod error;
+pub mod keyed;
+mod walk;
+
+pub use error::{ApplyError, ElementPath};
+pub use keyed::{KeyError, Keys};
+
+/// How many elements each action was applied to (by canonical action name).
+pub type Counts = BTreeMap<String, u64>;
+
+/// The implementation class UID written into every output's file meta
+/// (a UUID-derived UID, `2.25.` + UUID 0xd05dd0d8-…, fixed for this tool).
+pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.276963588038270806786887064480709140832";
+
+/// The implementation version name written into every output's file meta (SH, ≤16).
+pub const IMPLEMENTATION_VERSION_NAME: &str = concat!("DCMANON_", env!("CARGO_PKG_VERSION"));
+
+/// What applying the plan did to one data set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    /// Elements per action (resolved: combined actions count as the branch taken).
+    pub counts: Counts,
+    /// Whether any date was shifted (then (0028,0303) is `MODIFIED` and 113107 is added).
+    pub dates_shifted: bool,
+}
+
+/// Applies a plan to data sets with a key.
+#[derive(Debug, Clone)]
+pub struct Engine<'a> {
+    plan: &'a Plan,
+    keys: &'a Keys,
+}
+
+const SOP_CLASS_UID: Tag = Tag(0x0008, 0x0016);
+const SOP_INSTANCE_UID: Tag = Tag(0x0008, 0x0018);
+const PATIENT_ID: Tag = Tag(0x0010, 0x0020);
+const PATIENT_NAME: Tag = Tag(0x0010, 0x0010);
+const STUDY_INSTANCE_UID: Tag = Tag(0x0020, 0x000D);
+const PATIENT_IDENTITY_REMOVED: Tag = Tag(0x0012, 0x0062);
+const DEIDENTIFICATION_METHOD: Tag = Tag(0x0012, 0x0063);
+const DEIDENTIFICATION_METHOD_CODES: Tag = Tag(0x0012, 0x0064);
+const LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED: Tag = Tag(0x0028, 0x0303);
+
+impl<'a> Engine<'a> {
+    pub fn new(plan: &'a Plan, keys: &'a Keys) -> Self {
+        Engine { plan, keys }
+    }
+
+    /// The key a patient's date shift derives from: the original Patient ID, else the
+    /// Patient's Name, else the Study Instance UID (so that a study stays consistent).
+    fn patient_key(obj: &InMemDicomObject) -> String {
+        [PATIENT_ID, PATIENT_NAME, STUDY_INSTANCE_UID]
+            .iter()
+            .filter_map(|t| obj.get(*t).and_then(walk::text_of))
+            .find(|s| !s.trim().is_empty())
+            .unwrap_or_default()
+    }
+
+    /// Applies the plan to a data set (every element, every depth), then writes the
+    /// de-identification attributes. File meta is not touched: see [`Engine::apply_file`].
+    pub fn apply_dataset(&self, obj: &mut InMemDicomObject) -> Result<Applied, ApplyError> {
+        let sop_class = obj.get(SOP_CLASS_UID).and_then(walk::text_of).filter(|s| !s.is_empty());
+        let shift_days = self.keys.date_shift_days(&Self::patient_key(obj));
+        let mut w = walk::Walker::new(self.plan, self.keys, sop_class, shift_days);
+        w.dataset(obj)?;
+        let applied = Applied {
+            counts: w.counts,
+            dates_shifted: w.dates_shifted,
+        };
+        self.write_deid_attributes(obj, &applied);
+        Ok(applied)
+    }
+
+    /// Applies the plan to a file's data set and makes its file meta agree: Media
+    /// Storage SOP Class/Instance UID from the data set, this tool's implementation
+    /// class UID and version name, no AE titles, no private meta information.
+    pub fn apply_file(&self, file: &mut FileDicomObject<InMemDicomObject>) -> Result<Applied, ApplyError> {
+        let original_meta_instance = file.meta().media_storage_sop_instance_uid.clone();
+        let applied = self.apply_dataset(file)?;
+        let sop_class = file.get(SOP_CLASS_UID).and_then(walk::text_of).filter(|s| !s.is_empty());
+        let sop_instance = file.get(SOP_INSTANCE_UID).and_then(walk::text_of).filter(|s| !s.is_empty());
+        let instance = match sop_instance {
+            Some(uid) => uid,
+            // the data set has no instance UID (deleted by the plan, or never there):
+            // the meta's must not survive unless the plan keeps instance UIDs
+            None => match self.plan.decide_public(SOP_INSTANCE_UID) {
+                Decision::Rule(r) if matches!(r.action, crate::plan::Action::Keep) => original_meta_instance,
+                _ => self.keys.uid(&original_meta_instance),
+            },
+        };
+        file.update_meta(|m| {
+            if let Some(c) = sop_class {
+                m.media_storage_sop_class_uid = c;
+            }
+            m.media_storage_sop_instance_uid = instance;
+            m.implementation_class_uid = IMPLEMENTATION_CLASS_UID.to_string();
+            m.implementation_version_name = Some(IMPLEMENTATION_VERSION_NAME.to_string());
+            m.source_application_entity_title = None;
+            m.sending_application_entity_title = None;
+            m.receiving_application_entity_title = None;
+            m.private_information_creator_uid = None;
+            m.private_information = None;
+        });
+        Ok(applied)
+    }
+
+    /// The values of De-identification Method (0012,0063): the tool and version, then
+    /// each profile name (LO: at most 64 characters each).
+    pub fn method_values(&self) -> Vec<String> {
+        let mut v = vec![format!("dicom-anonymizer {}", env!("CARGO_PKG_VERSION"))];
+        for name in self.plan.names() {
+            v.push(name.chars().filter(|c| *c != '\\').take(64).collect());
+        }
+        v
+    }
+
+    /// The CID 7050 codes written into (0012,0064): the options the profiles declare,
+    /// plus 113107 when dates were shifted.
+    pub fn method_codes(&self, applied: &Applied) -> Vec<DeidOption> {
+        let mut codes: Vec<DeidOption> = self.plan.options().iter().copied().collect();
+        if applied.dates_shifted && !codes.contains(&DeidOption::RetainLongModifiedDates) {
+            codes.push(DeidOption::RetainLongModifiedDates);
+        }
+        codes.sort();
+        codes
+    }
+
+    fn write_deid_attributes(&self, obj: &mut InMemDicomObject, applied: &Applied) {
+        obj.put(DataElement::new(PATIENT_IDENTITY_REMOVED, VR::CS, PrimitiveValue::from("YES")));
+        obj.put(DataElement::new(
+            DEIDENTIFICATION_METHOD,
+            VR::LO,
+            PrimitiveValue::Strs(self.method_values().into()),
+        ));
+        let codes = self.method_codes(applied);
+        if codes.is_empty() {
+            obj.remove_element(DEIDENTIFICATION_METHOD_CODES);
+        } else {
+            let items: Vec<InMemDicomObject> = codes
+                .iter()
+                .map(|o| {
+                    InMemDicomObject::from_element_iter([
+                        DataElement::new(Tag(0x0008, 0x0100), VR::SH, PrimitiveValue::from(o.code())),
+                        DataElement::new(Tag(0x0008, 0x0102), VR::SH, PrimitiveValue::from("DCM")),
+                        DataElement::new(Tag(0x0008, 0x0104), VR::LO, PrimitiveValue::from(o.meaning())),
+                    ])
+                })
+                .collect();
+            obj.put(DataElement::new(
+                DEIDENTIFICATION_METHOD_CODES,
+                VR::SQ,
+                DataSetSequence::new(items, Length::UNDEFINED),
+            ));
+        }
+        if applied.dates_shifted {
+            obj.put(DataElement::new(
+                LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
+                VR::CS,
+                PrimitiveValue::from("MODIFIED"),
+            ));
+        }
+    }
+}
