@@ -279,7 +279,21 @@ impl Compiler<'_> {
                 .label(rule.action.span, "not supported yet")
                 .help("cleaning keeps a value but removes what identifies in it, which needs review per attribute; use `replace`, `empty` or `delete` for now")),
             _ => {
-                let sugg = suggest(word, ACTION_WORDS);
+                let mut sugg = suggest(word, ACTION_WORDS);
+                // words people reach for that mean an action of ours
+                let synonym = match word.to_lowercase().as_str() {
+                    "remove" | "drop" | "strip" | "erase" => Some("delete"),
+                    "blank" | "clear" | "null" => Some("empty"),
+                    "retain" | "preserve" | "pass" => Some("keep"),
+                    "dummy" | "anonymize" | "anonymise" | "pseudonymize" => Some("replace"),
+                    "remap" | "remap-uid" | "uid-remap" => Some("uid"),
+                    "shift" | "dateshift" | "shift_date" => Some("shift-date"),
+                    _ => None,
+                };
+                if let Some(s) = synonym {
+                    sugg.retain(|w| w != s);
+                    sugg.insert(0, s.to_string());
+                }
                 let help = match did_you_mean(&sugg) {
                     Some(dym) => dym,
                     None => "actions: keep, delete, empty, replace, replace \"VALUE\", uid, hash, shift-date, regexp \"FIND\" \"REPLACE\", and the PS3.15 codes K X Z D U Z/D X/Z X/D X/Z/D X/Z/U*".to_string(),
@@ -358,7 +372,7 @@ impl Compiler<'_> {
                     self.diags.push(
                         Diagnostic::new(
                             Code::ActionNotValidForVr,
-                            format!("`{}` cannot apply to {name}, a {vr} element", action.name()),
+                            format!("`{}` cannot apply to {name} ({vr})", action.name()),
                         )
                         .label(rule.action.span, format!("not valid for {vr}"))
                         .help(problem.help()),

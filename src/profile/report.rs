@@ -17,6 +17,8 @@ pub struct Rendered {
     message: String,
     code: &'static str,
     severity: Severity,
+    /// a related place rather than a diagnostic of its own
+    note: bool,
     help: Option<String>,
     source: Option<NamedSource<String>>,
     labels: Vec<LabeledSpan>,
@@ -38,6 +40,7 @@ impl miette::Diagnostic for Rendered {
 
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.severity {
+            _ if self.note => miette::Severity::Advice,
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         })
@@ -99,6 +102,7 @@ pub fn render(d: &Diagnostic, map: &SourceMap) -> Rendered {
                 message: format!("{}: {}", map.location(r.span), r.text),
                 code: "",
                 severity: Severity::Warning,
+                note: true,
                 help: None,
                 source: Some(named_source(map, r.span.file)),
                 labels: vec![labeled(r, true)],
@@ -110,6 +114,7 @@ pub fn render(d: &Diagnostic, map: &SourceMap) -> Rendered {
         message: d.message.clone(),
         code: d.code.as_str(),
         severity: d.severity(),
+        note: false,
         help: d.help.clone(),
         source: file.map(|f| named_source(map, f)),
         labels,

@@ -269,17 +269,28 @@ fn explain_invalid_line(file: FileId, pair: &Pair<'_, Rule>) -> Diagnostic {
             .to_string();
         ("expected a rule or a statement".to_string(), help)
     } else if expected.is_empty() {
-        ("this line is not a statement".to_string(), String::new())
+        (
+            "this line is not a statement".to_string(),
+            "see docs/language.md for the statements a profile can hold".to_string(),
+        )
     } else {
         let help = if expected.contains(&"the end of the line") {
             "a rule is `SELECTOR ACTION`, and any arguments are in double quotes: \
              `PatientID replace \"SUBJ-001\"`"
-                .to_string()
         } else if expected.iter().any(|w| w.starts_with("an action")) {
-            "write the action after the selector: `PatientName replace`".to_string()
+            "write the action after the selector: `PatientName replace`"
+        } else if expected.contains(&"`keep` or `delete`") {
+            "`default` and `private` take `keep` or `delete`: `private delete`"
+        } else if expected.iter().any(|w| w.starts_with("`builtin:")) {
+            "include a file with `include \"other.anon\"` (relative to this file) or an embedded profile with `include builtin:basic`"
+        } else if expected.contains(&"a value in double quotes") {
+            "names and values are written in double quotes: `profile \"My study\"`"
+        } else if expected.iter().any(|w| w.starts_with("an option")) {
+            "`option` takes the name of a PS3.15 option, like `option retain-uids`"
         } else {
-            String::new()
-        };
+            "see docs/language.md for the statements a profile can hold"
+        }
+        .to_string();
         (format!("expected {}", join_or(&expected)), help)
     };
     let end = if at_end {

@@ -1,0 +1,281 @@
+//! `dicom-anonymizer run SRC DST`: de-identify a file, a folder or a nested tree.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::{ErrorFormat, ExitStatus, compile_or_report, profile_entries};
+use crate::batch::{Batch, Rename, RunOptions};
+use crate::engine::{Engine, Keys};
+use crate::io::read::ReadOptions;
+use crate::io::report::{FileOutcome, Outcome, Summary};
+use crate::io::walk::{self, Shard};
+use crate::profile::Entry;
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  dicom-anonymizer run --key-file key.bin scans/ deidentified/
+  dicom-anonymizer run --profile builtin:basic --option retain-uids in.dcm out.dcm
+  dicom-anonymizer run -t PatientID 'replace "SUBJ-001"' --report run.jsonl scans/ out/
+  dicom-anonymizer run --shard 2/8 --key-file key.bin /data/in /data/out
+
+Exit status: 0 every file written (or skipped), 1 some files failed, 2 usage or profile error.")]
+pub struct RunArgs {
+    /// A DICOM file, a folder, or a nested tree
+    pub src: PathBuf,
+    /// Where the outputs go (the relative folder structure is kept)
+    pub dst: PathBuf,
+    /// Profile (repeat to compose; later ones override earlier ones); default: builtin:basic + builtin:extra
+    #[arg(long = "profile", short = 'p', value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// A PS3.15 option to add after the profiles, like `retain-uids` (repeatable; same as `--profile builtin:NAME`)
+    #[arg(long = "option", value_name = "NAME")]
+    pub options: Vec<String>,
+    /// With the built-in default: leave out the old tool's extra rules
+    #[arg(long)]
+    pub no_extra: bool,
+    /// Keep private elements that no rule deletes (the old tool's keepPrivateTags)
+    #[arg(long)]
+    pub keep_private: bool,
+    /// Ad-hoc rule, applied last (repeatable): a tag or keyword, then the action as in a profile, e.g. -t PatientID 'replace "SUBJ-001"'
+    #[arg(short = 't', long = "tag", num_args = 2, value_names = ["TAG", "ACTION"], action = clap::ArgAction::Append)]
+    pub tag_rules: Vec<String>,
+    /// Secret key for UIDs, pseudonyms and date shifts (at least 16 bytes); without it a random key is made
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Worker threads (default: all cores)
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// Write one JSON line per input: source, output, outcome, error, counts per action
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub report: Option<PathBuf>,
+    /// Do everything except writing outputs
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace outputs that exist (otherwise such a file fails)
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Name outputs from the new UIDs: Study/Series/SOPInstance.dcm
+    #[arg(long, value_enum, default_value_t = Rename::Keep)]
+    pub rename: Rename,
+    /// Process only shard K of N (by a stable hash of the relative path), like `2/8`
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Read the inputs (paths relative to SRC, one per line) from FILE, or `-` for stdin
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// Stop after the first failed file
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Largest file read whole into memory when it cannot be streamed (bytes)
+    #[arg(long, value_name = "BYTES", default_value_t = ReadOptions::default().max_in_memory_bytes)]
+    pub max_in_memory: u64,
+    /// Do not show the progress bar
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// How to write profile diagnostics
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    pub error_format: ErrorFormat,
+}
+
+/// Turns `-t TAG ACTION` into rule text (`(0x0010, 0x0010)` and `0010,0010` become
+/// `(0010,0010)`; ACTION is written as in a profile, with quoted arguments).
+pub fn tag_rule_text(tag: &str, action: &str) -> String {
+    let t = tag.trim();
+    let selector = if t.starts_with('(') && !t.contains("0x") {
+        t.to_string()
+    } else if t.contains(',') {
+        let inner = t.trim_start_matches('(').trim_end_matches(')');
+        let parts: Vec<String> = inner
+            .split(',')
+            .map(|p| {
+                crate::tag::parse_hex_u16(p)
+                    .map(|n| format!("{n:04X}"))
+                    .unwrap_or_else(|_| p.trim().to_string())
+            })
+            .collect();
+        format!("({})", parts.join(","))
+    } else {
+        t.to_string()
+    };
+    format!("{selector} {action}\n")
+}
+
+/// The entries to compile for a run, in the order they apply.
+pub fn run_entries(args: &RunArgs) -> Result<Vec<Entry>, String> {
+    let mut entries = profile_entries(&args.profiles, args.no_extra);
+    entries.extend(args.options.iter().map(|o| Entry::Builtin(o.clone())));
+    if args.keep_private {
+        entries.push(Entry::Text {
+            name: "<--keep-private>".into(),
+            text: "private keep\n".into(),
+        });
+    }
+    for (n, pair) in args.tag_rules.chunks(2).enumerate() {
+        let (Some(tag), Some(action)) = (pair.first(), pair.get(1)) else {
+            return Err("-t needs a tag and an action".to_string());
+        };
+        entries.push(Entry::Text {
+            name: format!("<-t #{}>", n + 1),
+            text: tag_rule_text(tag, action),
+        });
+    }
+    Ok(entries)
+}
+
+pub fn run(args: &RunArgs) -> ExitStatus {
+    let entries = match run_entries(args) {
+        Ok(e) => e,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitStatus::Usage;
+        }
+    };
+    let compiled = match compile_or_report(&entries, args.error_format, false) {
+        Ok(c) => c,
+        Err(status) => return status,
+    };
+    let Some(plan) = compiled.plan else {
+        return ExitStatus::Usage;
+    };
+    let keys = match &args.key_file {
+        Some(path) => match Keys::from_file(path) {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("error: {}", crate::batch::error_chain(&e));
+                return ExitStatus::Usage;
+            }
+        },
+        None => match Keys::random() {
+            Ok(k) => {
+                eprintln!(
+                    "warning: no --key-file: a random key was made for this run; new UIDs, pseudonyms and date shifts will not match any other run"
+                );
+                k
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitStatus::Usage;
+            }
+        },
+    };
+    let shard = match args.shard.as_deref().map(str::parse::<Shard>) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitStatus::Usage;
+        }
+    };
+    let list = match &args.files_from {
+        None => None,
+        Some(p) => {
+            let text = if p.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+            } else {
+                std::fs::read_to_string(p)
+            };
+            match text {
+                Ok(t) => Some(t.lines().map(str::to_string).collect::<Vec<_>>()),
+                Err(source) => {
+                    eprintln!("error: {}", crate::batch::error_chain(&walk::WalkError::FilesFrom { path: p.clone(), source }));
+                    return ExitStatus::Usage;
+                }
+            }
+        }
+    };
+    let inputs = match walk::discover(&args.src, &args.dst, list.as_deref(), shard) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {}", crate::batch::error_chain(&e));
+            return ExitStatus::Usage;
+        }
+    };
+    let mut report = match &args.report {
+        None => None,
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Some(std::io::BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("error: cannot create the report `{}`: {e}", p.display());
+                return ExitStatus::Usage;
+            }
+        },
+    };
+    let options = RunOptions {
+        overwrite: args.overwrite,
+        dry_run: args.dry_run,
+        rename: args.rename,
+        jobs: args.jobs,
+        fail_fast: args.fail_fast,
+        read: ReadOptions {
+            max_in_memory_bytes: args.max_in_memory,
+            ..ReadOptions::default()
+        },
+    };
+    let engine = Engine::new(&plan, &keys);
+    let batch = Batch::new(engine, options, &args.src, &args.dst);
+    let progress = if !args.quiet && std::io::stderr().is_terminal() && inputs.len() > 1 {
+        let pb = indicatif::ProgressBar::new(inputs.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {per_sec}, eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let start = Instant::now();
+    let state = Mutex::new((Summary::default(), report.take(), false));
+    let on_outcome = |o: &FileOutcome| {
+        let Ok(mut s) = state.lock() else {
+            return;
+        };
+        s.0.add(o);
+        match o.outcome {
+            Outcome::Failed => progress.suspend(|| {
+                eprintln!("{}: {}", o.source.display(), o.error.as_deref().unwrap_or("failed"));
+            }),
+            Outcome::Skipped => progress.suspend(|| {
+                eprintln!("{}: skipped: {}", o.source.display(), o.error.as_deref().unwrap_or(""));
+            }),
+            _ => {}
+        }
+        if let Some(w) = s.1.as_mut() {
+            if writeln!(w, "{}", o.to_json_line()).is_err() {
+                s.2 = true;
+            }
+        }
+        progress.inc(1);
+    };
+    if let Err(e) = batch.run(&inputs, &on_outcome) {
+        eprintln!("error: cannot start worker threads: {e}");
+        return ExitStatus::Usage;
+    }
+    progress.finish_and_clear();
+    let Ok((summary, mut report, report_failed)) = state.into_inner() else {
+        return ExitStatus::Failure;
+    };
+    let report_failed = report_failed || report.as_mut().is_some_and(|w| w.flush().is_err());
+    let secs = start.elapsed().as_secs_f64();
+    let written = if args.dry_run {
+        format!("{} would be written (dry run)", summary.would_write)
+    } else {
+        format!("{} written", summary.written)
+    };
+    eprintln!(
+        "{written}, {} skipped, {} failed; {:.1} MB in {:.2} s ({:.0} files/s)",
+        summary.skipped,
+        summary.failed,
+        summary.bytes as f64 / 1e6,
+        secs,
+        summary.total() as f64 / secs.max(1e-9)
+    );
+    if report_failed {
+        eprintln!("error: the report could not be written completely");
+        return ExitStatus::Failure;
+    }
+    if summary.failed > 0 { ExitStatus::Failure } else { ExitStatus::Success }
+}

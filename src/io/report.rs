@@ -1,0 +1,100 @@
+//! What happened to each input, and the run's summary.
+//!
+//! A [`FileOutcome`] is what `--report FILE.jsonl` writes (one JSON object per line) and
+//! what the summary counts. It holds paths, an outcome, counts and an error *message*;
+//! error messages are built from tags and paths only, never from element values.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// How one input ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The output was written.
+    Written,
+    /// `--dry-run`: everything but the write succeeded.
+    WouldWrite,
+    /// Deliberately not processed (a DICOMDIR).
+    Skipped,
+    /// Not written because of an error.
+    Failed,
+}
+
+/// The record of one input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileOutcome {
+    pub source: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<PathBuf>,
+    pub outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Elements per action (combined actions as the branch they resolved to).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub counts: BTreeMap<String, u64>,
+    /// Bytes written.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub bytes: u64,
+    /// How the input was read (`streamed`, `in-memory`, `bare-data-set`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read: Option<&'static str>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl FileOutcome {
+    pub fn failed(source: PathBuf, error: String) -> Self {
+        FileOutcome {
+            source,
+            output: None,
+            outcome: Outcome::Failed,
+            error: Some(error),
+            counts: BTreeMap::new(),
+            bytes: 0,
+            read: None,
+        }
+    }
+
+    pub fn skipped(source: PathBuf, reason: String) -> Self {
+        FileOutcome {
+            outcome: Outcome::Skipped,
+            ..FileOutcome::failed(source, reason)
+        }
+    }
+
+    /// One JSON line.
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+}
+
+/// Totals of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub written: u64,
+    pub would_write: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub bytes: u64,
+}
+
+impl Summary {
+    pub fn add(&mut self, o: &FileOutcome) {
+        match o.outcome {
+            Outcome::Written => self.written += 1,
+            Outcome::WouldWrite => self.would_write += 1,
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::Failed => self.failed += 1,
+        }
+        self.bytes += o.bytes;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.written + self.would_write + self.skipped + self.failed
+    }
+}
