@@ -4,10 +4,9 @@
 //! the built-in default (basic + extra, 658 rules) plus 50 more rules, so that the
 //! profile has about 700 rules, with keywords, masks and private-creator selectors.
 
-use std::time::Instant;
 #![allow(clippy::expect_used, clippy::indexing_slicing, reason = "benchmark")]
 
-
+use std::time::Instant;
 use dicom_anonymizer::profile::{self, Entry};
 
 fn main() {
