@@ -6,8 +6,8 @@
 
 #![allow(clippy::expect_used, clippy::indexing_slicing, reason = "benchmark")]
 
-use std::time::Instant;
 use dicom_anonymizer::profile::{self, Entry};
+use std::time::Instant;
 
 fn main() {
     let mut extra = String::from("profile \"bench\"\n");
@@ -18,7 +18,10 @@ fn main() {
     let entries = vec![
         Entry::Builtin("basic".into()),
         Entry::Builtin("extra".into()),
-        Entry::Text { name: "bench.anon".into(), text: extra },
+        Entry::Text {
+            name: "bench.anon".into(),
+            text: extra,
+        },
     ];
     // warm the dictionary and the allocator
     let first = profile::compile(&entries);

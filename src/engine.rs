@@ -82,7 +82,10 @@ impl<'a> Engine<'a> {
     /// Applies the plan to a data set (every element, every depth), then writes the
     /// de-identification attributes. File meta is not touched: see [`Engine::apply_file`].
     pub fn apply_dataset(&self, obj: &mut InMemDicomObject) -> Result<Applied, ApplyError> {
-        let sop_class = obj.get(SOP_CLASS_UID).and_then(walk::text_of).filter(|s| !s.is_empty());
+        let sop_class = obj
+            .get(SOP_CLASS_UID)
+            .and_then(walk::text_of)
+            .filter(|s| !s.is_empty());
         let shift_days = self.keys.date_shift_days(&Self::patient_key(obj));
         let mut w = walk::Walker::new(self.plan, self.keys, sop_class, shift_days);
         w.dataset(obj)?;
@@ -97,17 +100,28 @@ impl<'a> Engine<'a> {
     /// Applies the plan to a file's data set and makes its file meta agree: Media
     /// Storage SOP Class/Instance UID from the data set, this tool's implementation
     /// class UID and version name, no AE titles, no private meta information.
-    pub fn apply_file(&self, file: &mut FileDicomObject<InMemDicomObject>) -> Result<Applied, ApplyError> {
+    pub fn apply_file(
+        &self,
+        file: &mut FileDicomObject<InMemDicomObject>,
+    ) -> Result<Applied, ApplyError> {
         let original_meta_instance = file.meta().media_storage_sop_instance_uid.clone();
         let applied = self.apply_dataset(file)?;
-        let sop_class = file.get(SOP_CLASS_UID).and_then(walk::text_of).filter(|s| !s.is_empty());
-        let sop_instance = file.get(SOP_INSTANCE_UID).and_then(walk::text_of).filter(|s| !s.is_empty());
+        let sop_class = file
+            .get(SOP_CLASS_UID)
+            .and_then(walk::text_of)
+            .filter(|s| !s.is_empty());
+        let sop_instance = file
+            .get(SOP_INSTANCE_UID)
+            .and_then(walk::text_of)
+            .filter(|s| !s.is_empty());
         let instance = match sop_instance {
             Some(uid) => uid,
             // the data set has no instance UID (deleted by the plan, or never there):
             // the meta's must not survive unless the plan keeps instance UIDs
             None => match self.plan.decide_public(SOP_INSTANCE_UID) {
-                Decision::Rule(r) if matches!(r.action, crate::plan::Action::Keep) => original_meta_instance,
+                Decision::Rule(r) if matches!(r.action, crate::plan::Action::Keep) => {
+                    original_meta_instance
+                }
                 _ => self.keys.uid(&original_meta_instance),
             },
         };
@@ -149,7 +163,11 @@ impl<'a> Engine<'a> {
     }
 
     fn write_deid_attributes(&self, obj: &mut InMemDicomObject, applied: &Applied) {
-        obj.put(DataElement::new(PATIENT_IDENTITY_REMOVED, VR::CS, PrimitiveValue::from("YES")));
+        obj.put(DataElement::new(
+            PATIENT_IDENTITY_REMOVED,
+            VR::CS,
+            PrimitiveValue::from("YES"),
+        ));
         obj.put(DataElement::new(
             DEIDENTIFICATION_METHOD,
             VR::LO,
@@ -163,9 +181,17 @@ impl<'a> Engine<'a> {
                 .iter()
                 .map(|o| {
                     InMemDicomObject::from_element_iter([
-                        DataElement::new(Tag(0x0008, 0x0100), VR::SH, PrimitiveValue::from(o.code())),
+                        DataElement::new(
+                            Tag(0x0008, 0x0100),
+                            VR::SH,
+                            PrimitiveValue::from(o.code()),
+                        ),
                         DataElement::new(Tag(0x0008, 0x0102), VR::SH, PrimitiveValue::from("DCM")),
-                        DataElement::new(Tag(0x0008, 0x0104), VR::LO, PrimitiveValue::from(o.meaning())),
+                        DataElement::new(
+                            Tag(0x0008, 0x0104),
+                            VR::LO,
+                            PrimitiveValue::from(o.meaning()),
+                        ),
                     ])
                 })
                 .collect();

@@ -2,10 +2,10 @@
 
 pub mod cli;
 pub mod dictionary;
+pub mod engine;
 pub mod iod;
 pub mod plan;
 pub mod profile;
 pub mod source;
 pub mod tag;
 pub mod vr;
-pub mod engine;

@@ -51,7 +51,9 @@ pub struct Keys {
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // never print the key
-        f.debug_struct("Keys").field("random", &self.random).finish_non_exhaustive()
+        f.debug_struct("Keys")
+            .field("random", &self.random)
+            .finish_non_exhaustive()
     }
 }
 
@@ -59,9 +61,8 @@ impl Keys {
     /// A key from bytes (at least [`MIN_KEY_LEN`] are recommended; not enforced here).
     pub fn from_bytes(key: &[u8]) -> Keys {
         // HMAC accepts keys of any length; the fallback cannot happen
-        let mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| {
-            <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default())
-        });
+        let mac = HmacSha256::new_from_slice(key)
+            .unwrap_or_else(|_| <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()));
         Keys { mac, random: false }
     }
 
@@ -234,7 +235,10 @@ mod tests {
         assert!(crate::vr::valid_uid(&a));
         assert_ne!(a, k.uid("1.2.3.4.6"));
         assert_ne!(a, Keys::from_bytes(b"another key 1234").uid("1.2.3.4.5"));
-        assert_eq!(k.uid("1.2.840.10008.5.1.4.1.1.2"), "1.2.840.10008.5.1.4.1.1.2");
+        assert_eq!(
+            k.uid("1.2.840.10008.5.1.4.1.1.2"),
+            "1.2.840.10008.5.1.4.1.1.2"
+        );
         assert_eq!(k.uid(""), "");
     }
 
@@ -243,7 +247,10 @@ mod tests {
         let k = Keys::from_bytes(b"0123456789abcdef");
         let p = k.pseudonym("Doe^John", 16);
         assert_eq!(p.len(), 16);
-        assert!(p.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+        assert!(
+            p.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
         assert_eq!(p, k.pseudonym("Doe^John", 16));
         assert_ne!(p, k.pseudonym("Doe^Jane", 16));
         let n = k.numeric_pseudonym("12345", 9);
@@ -259,11 +266,18 @@ mod tests {
         let a = shift_date_text("20200301", s).unwrap();
         let b = shift_date_text("20200228", s).unwrap();
         let days = |t: &str| {
-            days_from_civil(t[0..4].parse().unwrap(), t[4..6].parse().unwrap(), t[6..8].parse().unwrap())
+            days_from_civil(
+                t.get(0..4).unwrap().parse().unwrap(),
+                t.get(4..6).unwrap().parse().unwrap(),
+                t.get(6..8).unwrap().parse().unwrap(),
+            )
         };
         assert_eq!(days(&a) - days(&b), 2, "2020 is a leap year");
         assert_eq!(shift_date_text("20200101", -1).as_deref(), Some("20191231"));
-        assert_eq!(shift_date_text("20200101120000.5+0100", -1).as_deref(), Some("20191231120000.5+0100"));
+        assert_eq!(
+            shift_date_text("20200101120000.5+0100", -1).as_deref(),
+            Some("20191231120000.5+0100")
+        );
         assert_eq!(shift_date_text("202003", -40).as_deref(), Some("202001"));
         assert_eq!(shift_date_text("2020", -400).as_deref(), Some("2018"));
         assert_eq!(shift_date_text("2020.01.01", -1), None);

@@ -8,15 +8,15 @@
 
 use std::collections::HashMap;
 
-use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
 use dicom_core::header::Header;
+use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_object::InMemDicomObject;
 use dicom_object::mem::InMemElement;
 
+use super::Counts;
 use super::error::{ApplyError, ElementPath};
 use super::keyed::{Keys, shift_date_text};
-use super::Counts;
 use crate::iod::{self, AttributeType, IodLookup};
 use crate::plan::{Action, Combined, Plan, Regexp};
 use crate::tag::normalize_creator;
@@ -125,7 +125,11 @@ impl<'a> Walker<'a> {
         *self.counts.entry(step.to_string()).or_insert(0) += 1;
     }
 
-    fn element(&mut self, elem: InMemElement, creator: Option<&str>) -> Result<Option<InMemElement>, ApplyError> {
+    fn element(
+        &mut self,
+        elem: InMemElement,
+        creator: Option<&str>,
+    ) -> Result<Option<InMemElement>, ApplyError> {
         let tag = elem.tag();
         // retired group lengths would be wrong after any change; signatures and
         // trailing padding cannot survive de-identification
@@ -144,7 +148,8 @@ impl<'a> Walker<'a> {
     /// Turns an action into what to do with this element (combined actions by the
     /// IOD; actions that cannot apply to the element's VR fall back to `delete`).
     fn resolve<'p>(&self, action: &'p Action, tag: Tag, vr: VR) -> Step<'p> {
-        let fits = crate::plan::check_action_vr(action, vr).is_ok() && !(vr == VR::UN && needs_text(action));
+        let fits = crate::plan::check_action_vr(action, vr).is_ok()
+            && !(vr == VR::UN && needs_text(action));
         if !fits {
             // only reachable through masks, private rules or unknown VRs: removing the
             // element is the one choice that cannot leak
@@ -176,35 +181,55 @@ impl<'a> Walker<'a> {
         resolve_by_type(c, vr, lookup)
     }
 
-    fn apply(&mut self, elem: InMemElement, step: Step<'_>) -> Result<Option<InMemElement>, ApplyError> {
+    fn apply(
+        &mut self,
+        elem: InMemElement,
+        step: Step<'_>,
+    ) -> Result<Option<InMemElement>, ApplyError> {
         let tag = elem.tag();
         let vr = elem.vr();
         Ok(match step {
             Step::Delete => None,
-            Step::Keep | Step::Dummy if vr == VR::SQ => Some(self.into_items(elem)?),
+            Step::Keep | Step::Dummy if vr == VR::SQ => Some(self.inside_items(elem)?),
             Step::Keep => Some(elem),
             Step::Empty => Some(if vr == VR::SQ {
-                DataElement::new(tag, VR::SQ, DataSetSequence::<InMemDicomObject>::new(Vec::new(), Length::UNDEFINED))
+                DataElement::new(
+                    tag,
+                    VR::SQ,
+                    DataSetSequence::<InMemDicomObject>::new(Vec::new(), Length::UNDEFINED),
+                )
             } else {
                 DataElement::empty(tag, vr)
             }),
             Step::Dummy => Some(self.dummy(elem)),
             Step::Set(text) => {
                 if let Err(problem) = vr::check_literal(vr, text) {
-                    return Err(ApplyError::ValueDoesNotFit { path: self.path_to(tag), vr, problem });
+                    return Err(ApplyError::ValueDoesNotFit {
+                        path: self.path_to(tag),
+                        vr,
+                        problem,
+                    });
                 }
                 Some(DataElement::new(tag, vr, typed_value(vr, text)))
             }
             Step::Uid => {
                 let values: Vec<String> = strings(&elem).iter().map(|u| self.keys.uid(u)).collect();
-                Some(DataElement::new(tag, vr, PrimitiveValue::Strs(values.into())))
+                Some(DataElement::new(
+                    tag,
+                    vr,
+                    PrimitiveValue::Strs(values.into()),
+                ))
             }
             Step::Hash => {
                 let values: Vec<String> = strings(&elem)
                     .iter()
                     .map(|v| self.pseudonym(vr, v))
                     .collect();
-                Some(DataElement::new(tag, vr, PrimitiveValue::Strs(values.into())))
+                Some(DataElement::new(
+                    tag,
+                    vr,
+                    PrimitiveValue::Strs(values.into()),
+                ))
             }
             Step::ShiftDate => {
                 let mut out = Vec::new();
@@ -218,9 +243,18 @@ impl<'a> Walker<'a> {
                     let shifted = if vr == VR::DA && t.contains('-') {
                         let parts: Vec<Option<String>> = t
                             .split('-')
-                            .map(|p| if p.is_empty() { Some(String::new()) } else { shift_date_text(p, self.shift_days) })
+                            .map(|p| {
+                                if p.is_empty() {
+                                    Some(String::new())
+                                } else {
+                                    shift_date_text(p, self.shift_days)
+                                }
+                            })
                             .collect();
-                        parts.into_iter().collect::<Option<Vec<_>>>().map(|p| p.join("-"))
+                        parts
+                            .into_iter()
+                            .collect::<Option<Vec<_>>>()
+                            .map(|p| p.join("-"))
                     } else {
                         shift_date_text(t, self.shift_days)
                     };
@@ -247,9 +281,17 @@ impl<'a> Walker<'a> {
                     .collect();
                 let joined = values.join("\\");
                 if let Err(problem) = vr::check_literal(vr, &joined) {
-                    return Err(ApplyError::ValueDoesNotFit { path: self.path_to(tag), vr, problem });
+                    return Err(ApplyError::ValueDoesNotFit {
+                        path: self.path_to(tag),
+                        vr,
+                        problem,
+                    });
                 }
-                Some(DataElement::new(tag, vr, PrimitiveValue::Strs(values.into())))
+                Some(DataElement::new(
+                    tag,
+                    vr,
+                    PrimitiveValue::Strs(values.into()),
+                ))
             }
         })
     }
@@ -287,13 +329,13 @@ impl<'a> Walker<'a> {
     }
 
     /// Applies the plan inside each item of a sequence element.
-    fn into_items(&mut self, elem: InMemElement) -> Result<InMemElement, ApplyError> {
+    fn inside_items(&mut self, elem: InMemElement) -> Result<InMemElement, ApplyError> {
         let tag = elem.tag();
         let vr = elem.vr();
         let Value::Sequence(seq) = elem.into_value() else {
             return Ok(DataElement::empty(tag, vr));
         };
-        let mut items: Vec<InMemDicomObject> = seq.into_items().into_vec();
+        let mut items: Vec<InMemDicomObject> = seq.inside_items().into_vec();
         self.seq_path.push(tag);
         for (i, item) in items.iter_mut().enumerate() {
             self.error_path.push((tag, Some(i)));
@@ -305,7 +347,11 @@ impl<'a> Walker<'a> {
             }
         }
         self.seq_path.pop();
-        Ok(DataElement::new(tag, VR::SQ, DataSetSequence::new(items, Length::UNDEFINED)))
+        Ok(DataElement::new(
+            tag,
+            VR::SQ,
+            DataSetSequence::new(items, Length::UNDEFINED),
+        ))
     }
 }
 
@@ -348,7 +394,11 @@ pub(crate) fn resolve_by_type<'p>(c: Combined, vr: VR, lookup: IodLookup) -> Ste
 }
 
 fn type3<'p>(c: Combined) -> Step<'p> {
-    if c.has_remove() { Step::Delete } else { Step::Empty }
+    if c.has_remove() {
+        Step::Delete
+    } else {
+        Step::Empty
+    }
 }
 
 fn needs_text(action: &Action) -> bool {
@@ -405,7 +455,10 @@ fn creators_of(obj: &InMemDicomObject) -> HashMap<(u16, u8), String> {
         .filter_map(|e| {
             let block = u8::try_from(e.tag().element()).ok()?;
             let text = text_of(e)?;
-            Some(((e.tag().group(), block), normalize_creator(&text).to_string()))
+            Some((
+                (e.tag().group(), block),
+                normalize_creator(&text).to_string(),
+            ))
         })
         .collect()
 }
@@ -457,9 +510,12 @@ fn retype_un(elem: InMemElement, action: &Action) -> InMemElement {
         return elem;
     };
     let value: Option<Value<InMemDicomObject>> = match vr {
-        VR::SQ => parse_un_items(&bytes).map(|items| Value::Sequence(DataSetSequence::new(items, Length::UNDEFINED))),
+        VR::SQ => parse_un_items(&bytes)
+            .map(|items| Value::Sequence(DataSetSequence::new(items, Length::UNDEFINED))),
         vr if vr::is_text(vr) => {
-            let text = String::from_utf8_lossy(&bytes).trim_end_matches([' ', '\0']).to_string();
+            let text = String::from_utf8_lossy(&bytes)
+                .trim_end_matches([' ', '\0'])
+                .to_string();
             Some(Value::Primitive(if text.is_empty() {
                 PrimitiveValue::Empty
             } else if matches!(vr, VR::LT | VR::ST | VR::UT | VR::UR) {
@@ -468,12 +524,30 @@ fn retype_un(elem: InMemElement, action: &Action) -> InMemElement {
                 PrimitiveValue::Strs(text.split('\\').map(str::to_string).collect())
             }))
         }
-        VR::US => Some(Value::Primitive(PrimitiveValue::U16(le(&bytes, u16::from_le_bytes)))),
-        VR::SS => Some(Value::Primitive(PrimitiveValue::I16(le(&bytes, i16::from_le_bytes)))),
-        VR::UL => Some(Value::Primitive(PrimitiveValue::U32(le(&bytes, u32::from_le_bytes)))),
-        VR::SL => Some(Value::Primitive(PrimitiveValue::I32(le(&bytes, i32::from_le_bytes)))),
-        VR::FL => Some(Value::Primitive(PrimitiveValue::F32(le(&bytes, f32::from_le_bytes)))),
-        VR::FD => Some(Value::Primitive(PrimitiveValue::F64(le(&bytes, f64::from_le_bytes)))),
+        VR::US => Some(Value::Primitive(PrimitiveValue::U16(le(
+            &bytes,
+            u16::from_le_bytes,
+        )))),
+        VR::SS => Some(Value::Primitive(PrimitiveValue::I16(le(
+            &bytes,
+            i16::from_le_bytes,
+        )))),
+        VR::UL => Some(Value::Primitive(PrimitiveValue::U32(le(
+            &bytes,
+            u32::from_le_bytes,
+        )))),
+        VR::SL => Some(Value::Primitive(PrimitiveValue::I32(le(
+            &bytes,
+            i32::from_le_bytes,
+        )))),
+        VR::FL => Some(Value::Primitive(PrimitiveValue::F32(le(
+            &bytes,
+            f32::from_le_bytes,
+        )))),
+        VR::FD => Some(Value::Primitive(PrimitiveValue::F64(le(
+            &bytes,
+            f64::from_le_bytes,
+        )))),
         _ => Some(Value::Primitive(PrimitiveValue::U8(bytes.into()))),
     };
     match value {
@@ -501,7 +575,12 @@ fn parse_un_items(bytes: &[u8]) -> Option<Vec<InMemDicomObject>> {
     let mut items = Vec::new();
     let mut pos = 0usize;
     while pos < bytes.len() {
-        let word = |at: usize| bytes.get(at..at + 2).and_then(|b| <[u8; 2]>::try_from(b).ok()).map(u16::from_le_bytes);
+        let word = |at: usize| {
+            bytes
+                .get(at..at + 2)
+                .and_then(|b| <[u8; 2]>::try_from(b).ok())
+                .map(u16::from_le_bytes)
+        };
         let group = word(pos)?;
         let element = word(pos + 2)?;
         let len = bytes
@@ -531,32 +610,86 @@ mod tests {
     #[test]
     fn combined_actions_follow_the_attribute_type() {
         use AttributeType::*;
-        let listed = |t| IodLookup::Listed { attribute_type: t, usage: iod::ModuleUsage::Mandatory };
+        let listed = |t| IodLookup::Listed {
+            attribute_type: t,
+            usage: iod::ModuleUsage::Mandatory,
+        };
         let name = |s: Step<'_>| s.name();
-        assert_eq!(name(resolve_by_type(Combined::XZD, VR::LO, listed(Type1))), "replace");
-        assert_eq!(name(resolve_by_type(Combined::XZD, VR::LO, listed(Type2))), "empty");
-        assert_eq!(name(resolve_by_type(Combined::XZD, VR::LO, listed(Type3))), "delete");
-        assert_eq!(name(resolve_by_type(Combined::XZ, VR::LO, listed(Type1))), "empty");
-        assert_eq!(name(resolve_by_type(Combined::XD, VR::LO, listed(Type2))), "replace");
-        assert_eq!(name(resolve_by_type(Combined::ZD, VR::LO, listed(Type3))), "empty");
-        assert_eq!(name(resolve_by_type(Combined::XZU, VR::UI, listed(Type1))), "uid");
-        assert_eq!(name(resolve_by_type(Combined::XZU, VR::SQ, listed(Type2))), "keep");
-        assert_eq!(name(resolve_by_type(Combined::XZU, VR::SQ, listed(Type3))), "delete");
-        assert_eq!(name(resolve_by_type(Combined::XZ, VR::SQ, listed(Type1))), "keep");
-        assert_eq!(name(resolve_by_type(Combined::XZD, VR::LO, IodLookup::NotInIod)), "delete");
+        assert_eq!(
+            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type1))),
+            "replace"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type2))),
+            "empty"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type3))),
+            "delete"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::XZ, VR::LO, listed(Type1))),
+            "empty"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::XD, VR::LO, listed(Type2))),
+            "replace"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::ZD, VR::LO, listed(Type3))),
+            "empty"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::XZU, VR::UI, listed(Type1))),
+            "uid"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::XZU, VR::SQ, listed(Type2))),
+            "keep"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::XZU, VR::SQ, listed(Type3))),
+            "delete"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::XZ, VR::SQ, listed(Type1))),
+            "keep"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::XZD, VR::LO, IodLookup::NotInIod)),
+            "delete"
+        );
         // unknown SOP class: the old tool's choices
         let unknown = IodLookup::UnknownSopClass;
-        assert_eq!(name(resolve_by_type(Combined::XZD, VR::LO, unknown)), "replace");
-        assert_eq!(name(resolve_by_type(Combined::XZ, VR::LO, unknown)), "empty");
+        assert_eq!(
+            name(resolve_by_type(Combined::XZD, VR::LO, unknown)),
+            "replace"
+        );
+        assert_eq!(
+            name(resolve_by_type(Combined::XZ, VR::LO, unknown)),
+            "empty"
+        );
         assert_eq!(name(resolve_by_type(Combined::XZU, VR::UI, unknown)), "uid");
-        assert_eq!(name(resolve_by_type(Combined::XZU, VR::CS, unknown)), "empty");
+        assert_eq!(
+            name(resolve_by_type(Combined::XZU, VR::CS, unknown)),
+            "empty"
+        );
     }
 
     #[test]
     fn literals_become_typed_values() {
-        assert_eq!(typed_value(VR::US, "1\\2"), PrimitiveValue::U16([1, 2].into()));
-        assert_eq!(typed_value(VR::LO, "a\\b"), PrimitiveValue::Strs(["a".to_string(), "b".to_string()].into()));
-        assert_eq!(typed_value(VR::LT, "a\\b"), PrimitiveValue::Str("a\\b".into()));
+        assert_eq!(
+            typed_value(VR::US, "1\\2"),
+            PrimitiveValue::U16([1, 2].into())
+        );
+        assert_eq!(
+            typed_value(VR::LO, "a\\b"),
+            PrimitiveValue::Strs(["a".to_string(), "b".to_string()].into())
+        );
+        assert_eq!(
+            typed_value(VR::LT, "a\\b"),
+            PrimitiveValue::Str("a\\b".into())
+        );
         assert_eq!(typed_value(VR::LO, ""), PrimitiveValue::Empty);
     }
 }

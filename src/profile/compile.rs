@@ -481,11 +481,10 @@ fn meta_rule_states_tool_behaviour(pattern: &TagPattern, action: &Action) -> boo
     let Some(t) = pattern.exact() else {
         return false;
     };
-    match (t.element(), action) {
-        (0x0003, Action::Uid) => true,
-        (0x0016 | 0x0017 | 0x0018 | 0x0100 | 0x0102, Action::Delete) => true,
-        _ => false,
-    }
+    matches!(
+        (t.element(), action),
+        (0x0003, Action::Uid) | (0x0016 | 0x0017 | 0x0018 | 0x0100 | 0x0102, Action::Delete)
+    )
 }
 
 fn count(n: usize, what: &str) -> String {

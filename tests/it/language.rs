@@ -19,14 +19,28 @@ fn every_bad_profile_has_its_report() {
         assert!(c.plan.is_none(), "{} should not compile", path.display());
         assert!(c.diagnostics.has_errors());
         for d in &c.diagnostics {
-            assert!(d.label.is_some() || d.code == Code::IncludeNotFound, "{}: every diagnostic points at text", path.display());
-            assert!(d.help.is_some(), "{}: {} has no help", path.display(), d.code.as_str());
+            assert!(
+                d.label.is_some() || d.code == Code::IncludeNotFound,
+                "{}: every diagnostic points at text",
+                path.display()
+            );
+            assert!(
+                d.help.is_some(),
+                "{}: {} has no help",
+                path.display(),
+                d.code.as_str()
+            );
             codes.insert(d.code);
         }
         insta::assert_snapshot!(render(&c));
     });
     // the folder covers at least 30 distinct mistakes
-    assert!(std::fs::read_dir(root().join("tests/corpus/compile/err")).unwrap().count() > 30);
+    assert!(
+        std::fs::read_dir(root().join("tests/corpus/compile/err"))
+            .unwrap()
+            .count()
+            > 30
+    );
     assert!(codes.len() >= 18, "{codes:?}");
 }
 
@@ -54,7 +68,11 @@ fn every_good_profile_has_its_plan() {
 fn each_code_is_documented_and_exercised() {
     let docs = std::fs::read_to_string(root().join("docs/diagnostics.md")).unwrap();
     for code in Code::ALL {
-        assert!(docs.contains(&format!("## `{}`", code.as_str())), "docs/diagnostics.md lacks {}", code.as_str());
+        assert!(
+            docs.contains(&format!("## `{}`", code.as_str())),
+            "docs/diagnostics.md lacks {}",
+            code.as_str()
+        );
     }
 }
 
@@ -69,11 +87,18 @@ fn parse_only(name: &str, text: &str) -> ast::Profile {
 #[test]
 fn print_then_parse_gives_the_same_tree() {
     let mut texts: Vec<(String, String)> = Vec::new();
-    for dir in ["tests/corpus/compile/ok", "tests/corpus/compile/warn", "profiles"] {
+    for dir in [
+        "tests/corpus/compile/ok",
+        "tests/corpus/compile/warn",
+        "profiles",
+    ] {
         for e in std::fs::read_dir(root().join(dir)).unwrap() {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "anon") {
-                texts.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
+                texts.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
             }
         }
     }
@@ -91,14 +116,26 @@ fn print_then_parse_gives_the_same_tree() {
 fn later_profiles_override_earlier_ones() {
     let c = profile::compile(&[
         Entry::Builtin("basic".into()),
-        Entry::Text { name: "override".into(), text: "PatientName keep\n(60xx,4000) keep\nprivate keep\n".into() },
+        Entry::Text {
+            name: "override".into(),
+            text: "PatientName keep\n(60xx,4000) keep\nprivate keep\n".into(),
+        },
     ]);
     let plan = c.plan.unwrap();
     use dicom_anonymizer::plan::Action;
     use dicom_core::Tag;
-    assert_eq!(plan.decide_public(Tag(0x0010, 0x0010)).action(), &Action::Keep);
-    assert_eq!(plan.decide_public(Tag(0x6002, 0x4000)).action(), &Action::Keep);
-    assert_eq!(plan.decide_private(Tag(0x0009, 0x1001), None).action(), &Action::Keep);
+    assert_eq!(
+        plan.decide_public(Tag(0x0010, 0x0010)).action(),
+        &Action::Keep
+    );
+    assert_eq!(
+        plan.decide_public(Tag(0x6002, 0x4000)).action(),
+        &Action::Keep
+    );
+    assert_eq!(
+        plan.decide_private(Tag(0x0009, 0x1001), None).action(),
+        &Action::Keep
+    );
     // the basic rule is still there, as overridden
     let why = plan.explain(Tag(0x0010, 0x0010), None);
     assert_eq!(why.len(), 2);
@@ -107,7 +144,9 @@ fn later_profiles_override_earlier_ones() {
 
 #[test]
 fn warnings_are_warnings() {
-    for d in &compile_file(&root().join("tests/corpus/compile/warn/duplicate_rule.anon")).diagnostics {
+    for d in
+        &compile_file(&root().join("tests/corpus/compile/warn/duplicate_rule.anon")).diagnostics
+    {
         assert_eq!(d.severity(), Severity::Warning);
     }
 }

@@ -11,7 +11,9 @@ pub fn root() -> PathBuf {
 
 /// A path relative to the crate root, as diagnostics should show it.
 pub fn rel(p: &Path) -> PathBuf {
-    p.strip_prefix(root()).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf())
+    p.strip_prefix(root())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Compiles one profile file (named relative to the crate root).
