@@ -335,7 +335,7 @@ impl<'a> Walker<'a> {
         let Value::Sequence(seq) = elem.into_value() else {
             return Ok(DataElement::empty(tag, vr));
         };
-        let mut items: Vec<InMemDicomObject> = seq.inside_items().into_vec();
+        let mut items: Vec<InMemDicomObject> = seq.into_items().into_vec();
         self.seq_path.push(tag);
         for (i, item) in items.iter_mut().enumerate() {
             self.error_path.push((tag, Some(i)));
