@@ -1,0 +1,1 @@
+//! The legacy JSON converter (filled in with the converter).

@@ -1,0 +1,12 @@
+//! The one integration-test binary (`cargo test --test it`): one module per area.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests"
+)]
+
+mod convert;
+mod profiles;
