@@ -475,10 +475,12 @@ fn generate_option(col: &OptionColumn) -> String {
         out.comment(
             "C -> shift-date for DA and DT attributes, keep for TM; C on anything else gives no rule (the basic action stays).",
         );
-    } else {
+    } else if cells.iter().any(|c| c.value == "C") {
         out.comment(
             "K -> keep. C (clean) is not supported yet: those rows give no rule, so the basic action stays.",
         );
+    } else {
+        out.comment("K -> keep.");
     }
     out.comment("Rows that give no rule are listed as comments, in tag order with the rules.");
     out.line("");
