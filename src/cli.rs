@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::profile::{self, Compiled, Diagnostics, Entry};
 use crate::source::SourceMap;
 
+pub mod convert;
 pub mod lint;
 pub mod plan;
 
@@ -64,6 +65,8 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// Print the compiled plan: what happens to each attribute, and which rule decided it
     Plan(plan::PlanArgs),
+    /// Convert a legacy JSON rule file (the old tools' `--dictionary` or `extra_rules.json`) to a `.anon` profile
+    Convert(convert::ConvertArgs),
     /// Print shell completions
     Completions {
         /// The shell
@@ -169,6 +172,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Lint(a) => lint::lint(&a),
         Command::Plan(a) => plan::plan(&a),
+        Command::Convert(a) => convert::convert(&a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "dicom-anonymizer", &mut std::io::stdout());

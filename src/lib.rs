@@ -1,6 +1,7 @@
 //! dicom-anonymizer: de-identify DICOM files with checked profiles.
 
 pub mod cli;
+pub mod convert;
 pub mod dictionary;
 pub mod engine;
 pub mod iod;

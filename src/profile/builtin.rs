@@ -2,8 +2,9 @@
 //!
 //! The texts live in `profiles/` and are compiled in with `include_str!`, so the tool
 //! works without any file next to it. `basic` and the option profiles are generated
-//! from the standard's tables by `scripts/gen-profiles.py`; a test checks that they
-//! still agree with those tables.
+//! from the standard's tables in `data/standard/` by `tests/it/profiles.rs`
+//! (`UPDATE_PROFILES=1 cargo test --test it profiles`), which also checks row for row
+//! that they agree with those tables; `extra` is written by hand. See docs/profiles.md.
 
 /// One embedded profile.
 #[derive(Debug, Clone, Copy)]

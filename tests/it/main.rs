@@ -1,4 +1,4 @@
-//! The one integration-test binary (see STYLE.md): one module per area.
+//! The one integration-test binary (`cargo test --test it`): one module per area.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -7,5 +7,7 @@
     reason = "tests"
 )]
 
+mod convert;
 mod language;
+mod profiles;
 mod support;
