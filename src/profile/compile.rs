@@ -475,7 +475,7 @@ impl Compiler<'_> {
 }
 
 /// The file meta rules of PS3.15 Table E.1-1 that say what the tool does anyway
-/// (Media Storage SOP Instance UID remapped; AE titles and private meta information
+/// (Media Storage SOP Instance UID follows SOP Instance UID, remapped or kept; AE titles and private meta information
 /// removed). They are accepted, and have no effect of their own.
 fn meta_rule_states_tool_behaviour(pattern: &TagPattern, action: &Action) -> bool {
     let Some(t) = pattern.exact() else {
@@ -483,7 +483,8 @@ fn meta_rule_states_tool_behaviour(pattern: &TagPattern, action: &Action) -> boo
     };
     matches!(
         (t.element(), action),
-        (0x0003, Action::Uid) | (0x0016 | 0x0017 | 0x0018 | 0x0100 | 0x0102, Action::Delete)
+        (0x0003, Action::Uid | Action::Keep)
+            | (0x0016 | 0x0017 | 0x0018 | 0x0100 | 0x0102, Action::Delete)
     )
 }
 

@@ -276,7 +276,7 @@ fn every_problem_is_reported_at_once() {
         "(0x5000, 0x0000, 0xFE00, 0x0000)": "delete",
         "(0x0010)": "keep",
         "(0x0010, 0x0040)": "replace_UID",
-        "(0x0002, 0x0003)": "keep",
+        "(0x0002, 0x0010)": "delete",
         "(0x0010,0x0040)": "keep",
         "(0x0010, 0x1030)": {"action": "replace_with_value", "value": "heavy"}
     }"#;
@@ -294,7 +294,7 @@ fn every_problem_is_reported_at_once() {
             r#"$["(0x0010)"]"#,
             r#"$["(0x0010,0x0040)"]"#,
             r#"$["(0x0010, 0x0040)"]"#,
-            r#"$["(0x0002, 0x0003)"]"#,
+            r#"$["(0x0002, 0x0010)"]"#,
             r#"$["(0x0010, 0x1030)"]"#,
         ]
     );
