@@ -40,7 +40,9 @@
 //! * `UnsupportedCharacterSet` prints the Specific Character Set term from the file;
 //! * `dicom_encoding::text::DecodeTextError` carries a free-form message from the text codec;
 //! * `dicom_core::value::DeserializeError` prints single characters of a value;
-//! * `ConvertValueError` can carry such a deserialization error as its cause.
+//! * `ConvertValueError` can carry such a deserialization error as its cause;
+//! * `Read/WriteUnrecognizedTransferSyntax` print the transfer syntax text from the file,
+//!   which is not checked to be a UID.
 //!
 //! So no dicom-rs error is ever exposed as a `source()`: [`DicomCause`] renders the chain
 //! into a sanitized string (the leaky levels above are replaced by a fixed text) and drops
@@ -467,8 +469,18 @@ fn sanitized_level(e: &(dyn std::error::Error + 'static)) -> String {
             _ => {}
         }
     }
-    if let Some(dicom_object::ReadError::UnexpectedToken { .. }) = e.downcast_ref() {
-        return "unexpected data set token".to_owned();
+    match e.downcast_ref::<dicom_object::ReadError>() {
+        Some(dicom_object::ReadError::UnexpectedToken { .. }) => {
+            return "unexpected data set token".to_owned();
+        }
+        Some(dicom_object::ReadError::ReadUnrecognizedTransferSyntax { .. }) => {
+            return "unrecognized transfer syntax".to_owned();
+        }
+        _ => {}
+    }
+    if let Some(dicom_object::WriteError::WriteUnrecognizedTransferSyntax { .. }) = e.downcast_ref()
+    {
+        return "unrecognized transfer syntax".to_owned();
     }
     if let Some(w) = e.downcast_ref::<dicom_parser::dataset::write::Error>() {
         match w {
@@ -499,4 +511,57 @@ fn sanitized_level(e: &(dyn std::error::Error + 'static)) -> String {
         return "invalid value".to_owned();
     }
     e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
+    use dicom_parser::dataset::read::{DataSetReader, DataSetReaderOptions, ValueReadStrategy};
+
+    fn full_chain(e: &(dyn std::error::Error + 'static)) -> String {
+        let mut s = e.to_string();
+        let mut level = e.source();
+        while let Some(l) = level {
+            s.push_str(": ");
+            s.push_str(&l.to_string());
+            level = l.source();
+        }
+        s
+    }
+
+    #[test]
+    fn dicom_cause_drops_values_that_dicom_rs_prints() {
+        // (0008,0020) DA "19AB0101" read with the Interpreted strategy: dicom-parser's
+        // error text quotes the value
+        let mut bytes = vec![0x08, 0x00, 0x20, 0x00, b'D', b'A', 8, 0];
+        bytes.extend_from_slice(b"19AB0101");
+        let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry
+            .get("1.2.840.10008.1.2.1")
+            .unwrap();
+        let options = DataSetReaderOptions::default().value_read(ValueReadStrategy::Interpreted);
+        let reader = DataSetReader::new_with_ts_options(&bytes[..], ts, options).unwrap();
+        let err = reader.filter_map(Result::err).next().unwrap();
+        assert!(
+            full_chain(&err).contains("19AB0101"),
+            "{}",
+            full_chain(&err)
+        );
+        let cause = DicomCause::new(&err);
+        assert!(!cause.as_str().contains("19AB0101"), "{cause}");
+        assert!(
+            cause.as_str().contains("invalid DA value at position"),
+            "{cause}"
+        );
+    }
+
+    #[test]
+    fn safe_uid_hides_non_uids() {
+        assert_eq!(
+            SafeUid::new("1.2.840.10008.1.2.1\0").to_string(),
+            "1.2.840.10008.1.2.1"
+        );
+        assert_eq!(SafeUid::new("Doe^John").to_string(), "<not a UID>");
+        assert_eq!(SafeUid::new("").to_string(), "<not a UID>");
+    }
 }

@@ -3,7 +3,7 @@
 //!
 //! [`load`] opens the file once. The sequence is: first bytes → `DICM` prefix (Part 10) or
 //! a bare data set → file meta (our own read of it, with dicom-object's parser) →
-//! [`scan`](super::scan) walk → header read with `OpenFileOptions::read_until(PixelData)`
+//! structure walk (`scan`) → header read with `OpenFileOptions::read_until(PixelData)`
 //! on the same handle plus a read of the root elements after the pixel data (streamed), or
 //! a full read (in memory).
 //!

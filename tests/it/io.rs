@@ -893,3 +893,95 @@ fn write_refuses_inconsistent_objects() {
     let err = io::write(loaded, &mut File::create(&out_path).unwrap()).unwrap_err();
     assert!(matches!(err, io::WriteError::SourceChanged { .. }), "{err}");
 }
+
+/// Load in both modes, write both, and check the re-read outputs are element-equal;
+/// returns the streaming mode and the streamed output's dump.
+fn both_modes_agree(path: &Path) -> (ReadMode, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (s_out, s_mode) = round_trip(path, &ReadOptions::default(), tmp.path(), "s.dcm").unwrap();
+    let (f_out, _) = round_trip(path, &forced(), tmp.path(), "f.dcm").unwrap();
+    let s = canonical_dump(&dicom_object::open_file(&s_out).unwrap());
+    let f = canonical_dump(&dicom_object::open_file(&f_out).unwrap());
+    assert_eq!(s, f);
+    assert_eq!(dcmdump_errors(&s_out).unwrap_or_default(), "");
+    (s_mode, s)
+}
+
+#[test]
+fn nesting_up_to_the_limit_reads_in_both_modes() {
+    let depth = 64;
+    let mut ds = Vec::new();
+    for _ in 0..depth {
+        ds.extend(explicit_header(0x0008, 0x1140, b"SQ", u32::MAX));
+        ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    }
+    ds.extend(explicit_header(0x0008, 0x1150, b"UI", 4));
+    ds.extend_from_slice(b"1.2\0");
+    for _ in 0..depth {
+        ds.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+        ds.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    }
+    ds.extend(explicit_header(0x7FE0, 0x0010, b"OW", 4));
+    ds.extend_from_slice(&[1, 2, 3, 4]);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("nested.dcm");
+    fs::write(&path, part10("1.2.840.10008.1.2.1", &ds)).unwrap();
+    let (mode, dump) = both_modes_agree(&path);
+    assert_eq!(mode, ReadMode::Streamed);
+    assert!(dump.contains(&format!("{}(0008,1150) UI", "    ".repeat(depth))));
+}
+
+#[test]
+fn missing_sequence_delimiter_is_added() {
+    // encapsulated pixel data that runs to the end of file without (FFFE,E0DD)
+    let name = "debian-pydicom__SC_rgb_jpeg_lossy_gdcm.dcm";
+    let bytes = fs::read(corpus(name)).unwrap();
+    assert_eq!(&bytes[bytes.len() - 8..], b"\xfe\xff\xdd\xe0\0\0\0\0");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("no-delimiter.dcm");
+    fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();
+    let (mode, dump) = both_modes_agree(&path);
+    assert_eq!(mode, ReadMode::Streamed);
+    let original = canonical_dump(&dicom_object::open_file(corpus(name)).unwrap());
+    assert_eq!(pixel_line(&dump), pixel_line(&original));
+}
+
+#[test]
+fn odd_length_native_pixel_data_is_padded_like_dicom_object_does() {
+    let mut ds = explicit_header(0x0008, 0x0016, b"UI", 26);
+    ds.extend_from_slice(b"1.2.840.10008.5.1.4.1.1.7\0");
+    ds.extend(explicit_header(0x7FE0, 0x0010, b"OB", 5));
+    ds.extend_from_slice(&[1, 2, 3, 4, 5]);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("odd.dcm");
+    fs::write(&path, part10("1.2.840.10008.1.2.1", &ds)).unwrap();
+    let (mode, dump) = both_modes_agree(&path);
+    assert_eq!(mode, ReadMode::Streamed);
+    assert!(dump.contains("(7FE0,0010) OB PixelData <6 bytes"), "{dump}");
+}
+
+#[test]
+fn element_above_pixel_data_before_it_falls_back_to_memory() {
+    // (7FE1,0010) written before (7FE0,0010): read_until(PixelData) would stop at it
+    let mut ds = explicit_header(0x0008, 0x0016, b"UI", 26);
+    ds.extend_from_slice(b"1.2.840.10008.5.1.4.1.1.7\0");
+    ds.extend(explicit_header(0x7FE1, 0x0010, b"LO", 4));
+    ds.extend_from_slice(b"PRIV");
+    ds.extend(explicit_header(0x7FE0, 0x0010, b"OW", 4));
+    ds.extend_from_slice(&[1, 2, 3, 4]);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("layout.dcm");
+    fs::write(&path, part10("1.2.840.10008.1.2.1", &ds)).unwrap();
+    let (mode, dump) = both_modes_agree(&path);
+    assert_eq!(
+        mode,
+        ReadMode::InMemory {
+            reason: InMemoryReason::UnusualLayout
+        }
+    );
+    assert!(
+        dump.contains("(7FE1,0010) LO VariablePixelData [PRIV]"),
+        "{dump}"
+    );
+    assert!(dump.contains("(7FE0,0010) OW PixelData <4 bytes"), "{dump}");
+}
