@@ -331,6 +331,8 @@ fn load_part10(
     file_len: u64,
     opts: &ReadOptions,
 ) -> Result<Loaded, ReadError> {
+    r.seek(SeekFrom::Start(meta_at + 4))?;
+    scan::check_meta(&mut r, meta_at + 4, file_len).map_err(scan_error)?;
     r.seek(SeekFrom::Start(meta_at))?;
     let meta = FileMetaTable::from_reader(&mut r).map_err(|e| meta_error(e, meta_at))?;
     let dataset_start = r.stream_position()?;
@@ -351,28 +353,64 @@ fn load_part10(
             });
         }
         Codec::Dataset(Some(adapter)) => {
-            // Deflated: no structure walk (compressed bytes); a guarded full read.
+            // Deflated: inflate into memory (bounded by the limit), walk the inflated bytes
+            // like any data set (so no forged length reaches dicom-parser's allocations),
+            // then parse them.
             let reason = InMemoryReason::DeflatedTransferSyntax;
-            guard(file_len, opts, HeldInMemory::WholeFile(reason))?;
+            let held = HeldInMemory::WholeFile(reason);
+            guard(file_len, opts, held)?;
             r.seek(SeekFrom::Start(dataset_start))?;
             let limit = opts.max_in_memory_bytes;
-            let inflated = Limited {
+            let mut inflated = Vec::new();
+            let read = Limited {
                 inner: adapter.adapt_reader(Box::new(&mut r)),
                 left: limit,
-            };
-            let explicit_le = lookup_ts(uids::EXPLICIT_VR_LITTLE_ENDIAN)?;
-            let obj =
-                InMemDicomObject::read_dataset_with_ts(inflated, explicit_le).map_err(|e| {
-                    if chain_has_limit(&e) {
-                        ReadError::TooLarge {
-                            size: limit.saturating_add(1),
-                            limit,
-                            held: HeldInMemory::WholeFile(reason),
-                        }
-                    } else {
-                        dataset_error(&e, TruncatedIn::DeflatedDataSet, file_len)
+            }
+            .read_to_end(&mut inflated);
+            if let Err(e) = read {
+                return Err(if chain_has_limit(&e) {
+                    ReadError::TooLarge {
+                        size: limit.saturating_add(1),
+                        limit,
+                        held,
                     }
+                } else if DicomCause::chain_has_eof(&e) {
+                    ReadError::Truncated {
+                        place: TruncatedIn::DeflatedDataSet,
+                        offset: inflated.len() as u64,
+                    }
+                } else {
+                    ReadError::Malformed {
+                        cause: DicomCause::new(&e),
+                    }
+                });
+            }
+            let explicit_le = lookup_ts(uids::EXPLICIT_VR_LITTLE_ENDIAN)?;
+            let decoder = explicit_le
+                .decoder_for::<io::Cursor<&[u8]>>()
+                .ok_or_else(|| ReadError::UnsupportedTransferSyntax {
+                    uid: SafeUid::new(&ts_uid),
                 })?;
+            let inflated_len = inflated.len() as u64;
+            match scan::scan(
+                &mut io::Cursor::new(&inflated[..]),
+                &*decoder,
+                0,
+                inflated_len,
+                true,
+            ) {
+                Ok(report) if report.dicomdir => return Err(ReadError::Dicomdir),
+                Ok(_) | Err(ScanError::Structure { .. }) => {}
+                Err(ScanError::Truncated { offset, .. }) => {
+                    return Err(ReadError::Truncated {
+                        place: TruncatedIn::DeflatedDataSet,
+                        offset,
+                    });
+                }
+                Err(e) => return Err(scan_error(e)),
+            }
+            let obj = InMemDicomObject::read_dataset_with_ts(&inflated[..], explicit_le)
+                .map_err(|e| dataset_error(&e, TruncatedIn::DeflatedDataSet, inflated_len))?;
             let object = finish_meta(obj, meta);
             check_dicomdir_dataset(&object)?;
             return Ok(Loaded {
@@ -409,6 +447,10 @@ fn load_part10(
         return Err(ReadError::Dicomdir);
     }
 
+    // INVARIANT: streaming needs a complete walk (so `range.value_end <= file_len` and the
+    // bytes between header and trailer are exactly the Pixel Data value) and a root layout
+    // where every element before the pixel data has a smaller tag (so `read_until` stops
+    // exactly at it). Anything else is read whole, after the same walk.
     let streamable = match &report {
         Some(ScanReport {
             pixel: Some(px),
@@ -445,6 +487,8 @@ fn load_part10(
                     cs,
                 )
                 .map_err(|e| dataset_error(&e, TruncatedIn::AfterPixelData, file_len))?;
+                // INVARIANT: no root (7FE0,0010) can come from here (a second one makes the
+                // layout unusual), so a streamed `object` never holds Pixel Data.
                 for elem in after {
                     object.put(elem);
                 }

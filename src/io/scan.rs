@@ -101,6 +101,41 @@ struct Walk<'a, R> {
     seq_depth: usize,
 }
 
+/// Check that no file meta element (group 0002, explicit VR little endian, starting at
+/// `start` right after `DICM`) claims more bytes than the file has: dicom-object's meta
+/// reader allocates the claimed length before reading, so a forged 4 GB length would cost
+/// 4 GB of memory. Stops quietly at the first element of another group or at anything odd;
+/// dicom-object reports those.
+pub(crate) fn check_meta<R: Read + Seek>(
+    r: &mut R,
+    start: u64,
+    file_len: u64,
+) -> Result<(), ScanError> {
+    let decoder = dicom_encoding::decode::explicit_le::ExplicitVRLittleEndianDecoder::default();
+    let mut pos = start;
+    while file_len.saturating_sub(pos) >= 8 {
+        let Ok((header, n)) = decoder.decode_header(r) else {
+            return Ok(());
+        };
+        if header.tag.group() != 0x0002 {
+            return Ok(());
+        }
+        let Some(len) = header.len.get() else {
+            return Ok(());
+        };
+        let value_start = pos + n as u64;
+        if value_start + u64::from(len) > file_len {
+            return Err(ScanError::Truncated {
+                place: TruncatedIn::Meta,
+                offset: pos,
+            });
+        }
+        r.seek_relative(i64::from(len)).map_err(ScanError::Io)?;
+        pos = value_start + u64::from(len);
+    }
+    Ok(())
+}
+
 /// Walk the data set that starts at `start` (the reader must be positioned there) up to
 /// `file_len`. `explicit` is whether the transfer syntax (as decoded by `decoder`) has
 /// explicit VR.

@@ -985,3 +985,47 @@ fn element_above_pixel_data_before_it_falls_back_to_memory() {
     );
     assert!(dump.contains("(7FE0,0010) OW PixelData <4 bytes"), "{dump}");
 }
+
+#[test]
+fn forged_meta_length_is_refused_before_allocation() {
+    // (0002,0001) OB claiming 4 GB: dicom-object's meta reader would allocate it
+    let mut bytes = vec![0u8; 128];
+    bytes.extend_from_slice(b"DICM");
+    bytes.extend(explicit_header(0x0002, 0x0000, b"UL", 4));
+    bytes.extend_from_slice(&100u32.to_le_bytes());
+    bytes.extend(explicit_header(0x0002, 0x0001, b"OB", 0xFFFF_FF00));
+    bytes.extend_from_slice(&[0, 1]);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("forged.dcm");
+    fs::write(&path, &bytes).unwrap();
+    let err = io::load(&path, &ReadOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReadError::Truncated {
+                place: TruncatedIn::Meta,
+                offset: 144
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn truncated_deflated_files_give_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = fs::read(corpus("dicognito__CT_small_deflated.dcm")).unwrap();
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for k in 1..20 {
+        let cut = bytes.len() * k / 20;
+        let path = tmp.path().join(format!("cut-{cut}"));
+        fs::write(&path, &bytes[..cut]).unwrap();
+        let s = io::load(&path, &ReadOptions::default());
+        let f = io::load(&path, &forced());
+        let (s, f) = (s.unwrap_err(), f.unwrap_err());
+        assert_eq!(s.kind(), f.kind());
+        *kinds.entry(format!("{:?}", s.kind())).or_default() += 1;
+    }
+    println!("deflated cuts: {kinds:?}");
+    assert_eq!(kinds.keys().collect::<Vec<_>>(), ["Truncated"]);
+}
