@@ -651,14 +651,22 @@ fn mutated_headers_never_panic_and_both_modes_agree() {
     let tmp = tempfile::tempdir().unwrap();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    // IO_MUTATION_ROUNDS=5000 for a longer local run
+    let rounds: usize = std::env::var("IO_MUTATION_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150);
     for name in [
         "dicognito__p01_s01_s01_i01.dcm",
         "debian-pydicom__SC_rgb_jpeg_lossy_gdcm.dcm",
         "octave-dicom__simple-test.dcm",
+        "pydicom__MR_small_expb.dcm",
+        "dicognito__CT_small_deflated.dcm",
+        "pydicom__ExplVR_LitEndNoMeta.dcm",
     ] {
         let original = fs::read(corpus(name)).unwrap();
         let head = original.len().min(3000);
-        for round in 0..150 {
+        for round in 0..rounds {
             let mut bytes = original.clone();
             for _ in 0..(1 + rng.next() % 3) {
                 let at = 128 + (rng.next() as usize) % (head - 128);
