@@ -1037,3 +1037,23 @@ fn truncated_deflated_files_give_errors() {
     println!("deflated cuts: {kinds:?}");
     assert_eq!(kinds.keys().collect::<Vec<_>>(), ["Truncated"]);
 }
+
+#[test]
+fn encapsulated_pixel_data_labelled_ow_is_written_as_ob() {
+    let ow = b"\xe0\x7f\x10\x00OW\0\0\xff\xff\xff\xff";
+    let ob = b"\xe0\x7f\x10\x00OB\0\0\xff\xff\xff\xff";
+    let tmp = tempfile::tempdir().unwrap();
+    for name in [
+        "pydicom__MR_small_jp2klossless.dcm",
+        "pydicom__rtdose_rle.dcm",
+    ] {
+        let src = fs::read(corpus(name)).unwrap();
+        assert!(rfind(&src, ow).is_some());
+        let (out, mode) =
+            round_trip(&corpus(name), &ReadOptions::default(), tmp.path(), name).unwrap();
+        assert_eq!(mode, ReadMode::Streamed);
+        let out = fs::read(out).unwrap();
+        assert!(rfind(&out, ow).is_none(), "{name}");
+        assert!(rfind(&out, ob).is_some(), "{name}");
+    }
+}
