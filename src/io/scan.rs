@@ -427,21 +427,19 @@ impl<R: Read + Seek> Walk<'_, R> {
 
     /// A truncation error for the element (or item) at `start`, placed by the open frames.
     fn truncated(&self, start: u64, tag: Option<Tag>) -> ScanError {
-        let in_pixel = tag == Some(tags::PIXEL_DATA)
-            || self
-                .stack
-                .iter()
-                .any(|f| matches!(f, Frame::Seq { pixel: true, .. }));
-        let place = if in_pixel {
-            TruncatedIn::PixelData
-        } else if let Some(seq) = self.root_seq.filter(|_| !self.stack.is_empty()) {
-            TruncatedIn::Sequence(seq)
-        } else if let Some(seq) = tag.filter(|_| self.stack.is_empty() && self.root_seq == tag) {
-            TruncatedIn::Sequence(seq)
-        } else if self.report.pixel.is_some() {
-            TruncatedIn::AfterPixelData
-        } else {
-            TruncatedIn::Header
+        let place = match self.stack.first() {
+            Some(Frame::Seq { pixel: true, .. }) => TruncatedIn::PixelData,
+            // INVARIANT: `root_seq` is set whenever the stack is not empty
+            Some(_) => self
+                .root_seq
+                .map_or(TruncatedIn::Header, TruncatedIn::Sequence),
+            None if tag == Some(tags::PIXEL_DATA) => TruncatedIn::PixelData,
+            // a root sequence whose declared length runs past the end of file
+            None if tag.is_some() && tag == self.root_seq => self
+                .root_seq
+                .map_or(TruncatedIn::Header, TruncatedIn::Sequence),
+            None if self.report.pixel.is_some() => TruncatedIn::AfterPixelData,
+            None => TruncatedIn::Header,
         };
         ScanError::Truncated {
             place,
