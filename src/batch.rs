@@ -84,9 +84,15 @@ impl<'a> Batch<'a> {
 
     /// Processes every input (in parallel) and hands each outcome to `on_outcome`, in
     /// completion order.
-    pub fn run(&self, inputs: &[Input], on_outcome: &(dyn Fn(&FileOutcome) + Sync)) -> Result<(), rayon::ThreadPoolBuildError> {
+    pub fn run(
+        &self,
+        inputs: &[Input],
+        on_outcome: &(dyn Fn(&FileOutcome) + Sync),
+    ) -> Result<(), rayon::ThreadPoolBuildError> {
         let stop = AtomicBool::new(false);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(self.options.jobs).build()?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.options.jobs)
+            .build()?;
         pool.install(|| {
             inputs.par_iter().for_each(|input| {
                 if stop.load(Ordering::Relaxed) {
@@ -94,7 +100,9 @@ impl<'a> Batch<'a> {
                 }
                 let outcome = match input {
                     Input::File(job) => self.process(job),
-                    Input::Unreadable { path, reason } => FileOutcome::failed(path.clone(), reason.clone()),
+                    Input::Unreadable { path, reason } => {
+                        FileOutcome::failed(path.clone(), reason.clone())
+                    }
                 };
                 if self.options.fail_fast && outcome.outcome == Outcome::Failed {
                     stop.store(true, Ordering::Relaxed);
@@ -120,7 +128,7 @@ impl<'a> Batch<'a> {
         let read_mode = match loaded.how() {
             ReadMode::Streamed => "streamed",
             ReadMode::InMemory { .. } => "in-memory",
-            ReadMode::BareDataset { .. } => "bare-data-set",
+            ReadMode::BareDataSet { .. } => "bare-data-set",
         };
         let applied = match self.engine.apply_file(&mut loaded.object) {
             Ok(a) => a,
@@ -148,10 +156,19 @@ impl<'a> Batch<'a> {
             o
         };
         if absolute(&out).starts_with(&self.src_root) {
-            return fail(outcome, "the output would be inside the source tree; nothing was written".to_string());
+            return fail(
+                outcome,
+                "the output would be inside the source tree; nothing was written".to_string(),
+            );
         }
         if !self.options.overwrite && out.exists() {
-            return fail(outcome, format!("the output `{}` exists (use --overwrite to replace it)", out.display()));
+            return fail(
+                outcome,
+                format!(
+                    "the output `{}` exists (use --overwrite to replace it)",
+                    out.display()
+                ),
+            );
         }
         if self.options.dry_run {
             outcome.outcome = Outcome::WouldWrite;
@@ -167,8 +184,12 @@ impl<'a> Batch<'a> {
     }
 
     fn write(&self, loaded: read::Loaded, out: &Path) -> Result<u64, String> {
-        let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the folder `{}`: {e}", dir.display()))?;
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the folder `{}`: {e}", dir.display()))?;
         let mut builder = tempfile::Builder::new();
         builder.prefix(".dcmanon-").suffix(".tmp");
         #[cfg(unix)]
@@ -185,7 +206,8 @@ impl<'a> Batch<'a> {
         } else {
             tmp.persist_noclobber(out).map(|_| ())
         };
-        persisted.map_err(|e| format!("cannot move the output to `{}`: {}", out.display(), e.error))?;
+        persisted
+            .map_err(|e| format!("cannot move the output to `{}`: {}", out.display(), e.error))?;
         Ok(stats.bytes_written)
     }
 
@@ -193,7 +215,12 @@ impl<'a> Batch<'a> {
     fn uid_path(&self, obj: &dicom_object::InMemDicomObject) -> PathBuf {
         let uid = |g: u16, e: u16| {
             obj.get(dicom_core::Tag(g, e))
-                .and_then(|el| el.value().to_str().ok().map(|s| s.trim_end_matches(['\0', ' ']).to_string()))
+                .and_then(|el| {
+                    el.value()
+                        .to_str()
+                        .ok()
+                        .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+                })
                 .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.'))
                 .unwrap_or_else(|| "unknown".to_string())
         };

@@ -16,6 +16,7 @@ use crate::source::SourceMap;
 pub mod convert;
 pub mod lint;
 pub mod plan;
+pub mod run;
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// De-identify a DICOM file, a folder or a nested tree into DST
+    Run(run::RunArgs),
     /// Check profiles and report every problem (exit 1 on errors)
     Lint(lint::LintArgs),
     /// Print the compiled plan: what happens to each attribute, and which rule decided it
@@ -143,7 +146,7 @@ pub fn normalize_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStri
         let is_flag = first.starts_with('-');
         let is_command = COMMANDS.contains(&first.as_str());
         let is_help = matches!(first.as_str(), "-h" | "--help" | "-V" | "--version");
-        if !is_command && !is_help && (!is_flag || args.len() > 2) && COMMANDS.contains(&"run") {
+        if !is_command && !is_help && (!is_flag || args.len() > 2) {
             args.insert(1, "run".into());
         }
     }
@@ -170,6 +173,7 @@ pub fn main() -> ExitStatus {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
+        Command::Run(a) => run::run(&a),
         Command::Lint(a) => lint::lint(&a),
         Command::Plan(a) => plan::plan(&a),
         Command::Convert(a) => convert::convert(&a),

@@ -141,6 +141,15 @@ impl<'a> Engine<'a> {
         Ok(applied)
     }
 
+    /// Whether the plan deletes the top-level Pixel Data (7FE0,0010): the I/O layer then
+    /// must not copy the pixel data it kept on disk.
+    pub fn deletes_pixel_data(&self) -> bool {
+        matches!(
+            self.plan.decide_public(Tag(0x7FE0, 0x0010)).action(),
+            crate::plan::Action::Delete
+        )
+    }
+
     /// The values of De-identification Method (0012,0063): the tool and version, then
     /// each profile name (LO: at most 64 characters each).
     pub fn method_values(&self) -> Vec<String> {

@@ -1,9 +1,12 @@
 //! dicom-anonymizer: de-identify DICOM files with checked profiles.
 
+pub mod batch;
 pub mod cli;
 pub mod convert;
 pub mod dictionary;
+pub mod dump;
 pub mod engine;
+pub mod io;
 pub mod iod;
 pub mod plan;
 pub mod profile;

@@ -16,13 +16,13 @@ use crate::io::walk::{self, Shard};
 use crate::profile::Entry;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
+#[command(after_help = r#"Examples:
   dicom-anonymizer run --key-file key.bin scans/ deidentified/
   dicom-anonymizer run --profile builtin:basic --option retain-uids in.dcm out.dcm
   dicom-anonymizer run -t PatientID 'replace "SUBJ-001"' --report run.jsonl scans/ out/
   dicom-anonymizer run --shard 2/8 --key-file key.bin /data/in /data/out
 
-Exit status: 0 every file written (or skipped), 1 some files failed, 2 usage or profile error.")]
+Exit status: 0 every file written (or skipped), 1 some files failed, 2 usage or profile error."#)]
 pub struct RunArgs {
     /// A DICOM file, a folder, or a nested tree
     pub src: PathBuf,
@@ -181,7 +181,13 @@ pub fn run(args: &RunArgs) -> ExitStatus {
             match text {
                 Ok(t) => Some(t.lines().map(str::to_string).collect::<Vec<_>>()),
                 Err(source) => {
-                    eprintln!("error: {}", crate::batch::error_chain(&walk::WalkError::FilesFrom { path: p.clone(), source }));
+                    eprintln!(
+                        "error: {}",
+                        crate::batch::error_chain(&walk::WalkError::FilesFrom {
+                            path: p.clone(),
+                            source
+                        })
+                    );
                     return ExitStatus::Usage;
                 }
             }
@@ -220,8 +226,10 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     let progress = if !args.quiet && std::io::stderr().is_terminal() && inputs.len() > 1 {
         let pb = indicatif::ProgressBar::new(inputs.len() as u64);
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {per_sec}, eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} files, {per_sec}, eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         pb
     } else {
@@ -236,10 +244,18 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         s.0.add(o);
         match o.outcome {
             Outcome::Failed => progress.suspend(|| {
-                eprintln!("{}: {}", o.source.display(), o.error.as_deref().unwrap_or("failed"));
+                eprintln!(
+                    "{}: {}",
+                    o.source.display(),
+                    o.error.as_deref().unwrap_or("failed")
+                );
             }),
             Outcome::Skipped => progress.suspend(|| {
-                eprintln!("{}: skipped: {}", o.source.display(), o.error.as_deref().unwrap_or(""));
+                eprintln!(
+                    "{}: skipped: {}",
+                    o.source.display(),
+                    o.error.as_deref().unwrap_or("")
+                );
             }),
             _ => {}
         }
@@ -277,5 +293,9 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         eprintln!("error: the report could not be written completely");
         return ExitStatus::Failure;
     }
-    if summary.failed > 0 { ExitStatus::Failure } else { ExitStatus::Success }
+    if summary.failed > 0 {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
 }

@@ -197,6 +197,9 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// anything after the date (time, fraction, offset). `None` if it is not a date.
 pub fn shift_date_text(value: &str, days: i64) -> Option<String> {
     let v = value.trim_end_matches([' ', '\0']);
+    if !(crate::vr::valid_date(v) || crate::vr::valid_datetime(v)) {
+        return None;
+    }
     let digits_len = v.bytes().take_while(u8::is_ascii_digit).count();
     let (date_len, y, m, d) = match digits_len {
         4 | 5 => (4, v.get(0..4)?.parse().ok()?, 1, 1),

@@ -27,7 +27,10 @@ pub struct Job {
 pub enum Input {
     File(Job),
     /// A path that could not be listed or read (reported as a failure of the run).
-    Unreadable { path: PathBuf, reason: String },
+    Unreadable {
+        path: PathBuf,
+        reason: String,
+    },
 }
 
 /// Why a run cannot start (a usage error).
@@ -110,7 +113,10 @@ pub fn absolute(p: &Path) -> PathBuf {
     let mut existing = p.to_path_buf();
     let mut rest = Vec::new();
     while !existing.exists() {
-        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+        match (
+            existing.file_name().map(|n| n.to_os_string()),
+            existing.parent(),
+        ) {
             (Some(name), Some(parent)) => {
                 rest.push(name);
                 existing = parent.to_path_buf();
@@ -153,7 +159,11 @@ pub fn discover(
             });
         }
         let name = src.file_name().map(PathBuf::from).unwrap_or_default();
-        let out = if dst.is_dir() { dst.join(&name) } else { dst.to_path_buf() };
+        let out = if dst.is_dir() {
+            dst.join(&name)
+        } else {
+            dst.to_path_buf()
+        };
         return Ok(vec![Input::File(Job {
             src: src.to_path_buf(),
             rel: name,
@@ -169,10 +179,17 @@ pub fn discover(
                     continue;
                 }
                 let rel = PathBuf::from(line);
-                if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+                if rel.is_absolute()
+                    || rel
+                        .components()
+                        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+                {
                     return Err(WalkError::FilesFromPath(line.to_string()));
                 }
-                let rel: PathBuf = rel.components().filter(|c| matches!(c, Component::Normal(_))).collect();
+                let rel: PathBuf = rel
+                    .components()
+                    .filter(|c| matches!(c, Component::Normal(_)))
+                    .collect();
                 inputs.push(Input::File(Job {
                     src: src.join(&rel),
                     dst: dst.join(&rel),
@@ -181,12 +198,18 @@ pub fn discover(
             }
         }
         None => {
-            let walker = walkdir::WalkDir::new(src).follow_links(true).sort_by_file_name();
+            let walker = walkdir::WalkDir::new(src)
+                .follow_links(true)
+                .sort_by_file_name();
             for entry in walker {
                 match entry {
                     Ok(e) if e.file_type().is_dir() => {}
                     Ok(e) => {
-                        let rel = e.path().strip_prefix(src).map(Path::to_path_buf).unwrap_or_default();
+                        let rel = e
+                            .path()
+                            .strip_prefix(src)
+                            .map(Path::to_path_buf)
+                            .unwrap_or_default();
                         inputs.push(Input::File(Job {
                             src: e.path().to_path_buf(),
                             dst: dst.join(&rel),
@@ -194,13 +217,21 @@ pub fn discover(
                         }));
                     }
                     Err(e) => {
-                        let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| src.to_path_buf());
+                        let path = e
+                            .path()
+                            .map(Path::to_path_buf)
+                            .unwrap_or_else(|| src.to_path_buf());
                         let reason = if e.loop_ancestor().is_some() {
                             "symbolic link loop".to_string()
                         } else if let Some(io) = e.io_error() {
                             match io.kind() {
-                                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                                std::io::ErrorKind::NotFound => "broken symbolic link or file removed during the walk".to_string(),
+                                std::io::ErrorKind::PermissionDenied => {
+                                    "permission denied".to_string()
+                                }
+                                std::io::ErrorKind::NotFound => {
+                                    "broken symbolic link or file removed during the walk"
+                                        .to_string()
+                                }
                                 _ => io.to_string(),
                             }
                         } else {
@@ -216,7 +247,9 @@ pub fn discover(
     if let Some(shard) = shard {
         inputs.retain(|i| match i {
             Input::File(j) => shard.contains(&j.rel),
-            Input::Unreadable { path, .. } => shard.contains(path.strip_prefix(src).unwrap_or(path)),
+            Input::Unreadable { path, .. } => {
+                shard.contains(path.strip_prefix(src).unwrap_or(path))
+            }
         });
     }
     Ok(inputs)
@@ -235,12 +268,17 @@ mod tests {
 
     #[test]
     fn shards_partition_the_inputs() {
-        let paths: Vec<PathBuf> = (0..300).map(|i| PathBuf::from(format!("p{}/s{}/f{i}.dcm", i % 7, i % 3))).collect();
+        let paths: Vec<PathBuf> = (0..300)
+            .map(|i| PathBuf::from(format!("p{}/s{}/f{i}.dcm", i % 7, i % 3)))
+            .collect();
         let shards: Vec<Shard> = (1..=3).map(|k| format!("{k}/3").parse().unwrap()).collect();
         for p in &paths {
             assert_eq!(shards.iter().filter(|s| s.contains(p)).count(), 1);
         }
-        let sizes: Vec<usize> = shards.iter().map(|s| paths.iter().filter(|p| s.contains(p)).count()).collect();
+        let sizes: Vec<usize> = shards
+            .iter()
+            .map(|s| paths.iter().filter(|p| s.contains(p)).count())
+            .collect();
         assert!(sizes.iter().all(|n| *n > 60), "{sizes:?}");
         assert!("0/3".parse::<Shard>().is_err());
         assert!("4/3".parse::<Shard>().is_err());

@@ -8,6 +8,7 @@
 )]
 
 mod convert;
+mod io;
 mod language;
 mod profiles;
 mod support;

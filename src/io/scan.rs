@@ -1,0 +1,625 @@
+//! Byte-level walk over the element headers of a data set, skipping values with seeks.
+//!
+//! It finds the byte range of the root Pixel Data element (native or encapsulated) so that
+//! the writer can copy it, and it checks the structure of the whole file before
+//! dicom-object parses it: truncation, undefined-length UN elements, nesting depth, and a
+//! DICOMDIR's Directory Record Sequence are reported from here, identically whether the file
+//! is then streamed or read into memory.
+//!
+//! It decodes headers with the transfer syntax's own dicom-encoding decoder, so it agrees
+//! with dicom-parser on VRs and lengths. It never reads a value (apart from skipping it) and
+//! never allocates per element. It must not be used on deflated data sets (their bytes are
+//! compressed).
+//!
+//! Measured/checked behaviour of dicom-parser 0.10.1 `DataSetReader` that this walk
+//! mirrors (dataset/read.rs):
+//! * an element with undefined length is a sequence whatever its VR, except (7FE0,0010),
+//!   which is encapsulated pixel data (at any depth);
+//! * an item delimiter (FFFE,E00D) at the root is ignored;
+//! * an end of file where the next item header of encapsulated pixel data is expected is
+//!   taken as the end of the data set (missing sequence delimiter). We accept it for the
+//!   root pixel data only; the writer then adds the delimiter.
+//!
+//! Stricter than dicom-parser (which stops quietly when a file ends at an element boundary
+//! inside a sequence, or inside the 4 bytes of a tag): any end of file that is not at a
+//! root element boundary is reported as truncation.
+
+use crate::io::TruncatedIn;
+use dicom_core::header::{DataElementHeader, SequenceItemHeader};
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::tags;
+use dicom_encoding::decode::DecodeFrom;
+use std::io::{self, Read, Seek};
+
+/// Deepest sequence nesting accepted. dicom-object builds nested items recursively, so a
+/// hostile file with thousands of levels would overflow the stack there; we refuse it first.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// Byte range of the root Pixel Data element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PixelRange {
+    /// Offset of the element header.
+    pub header_start: u64,
+    /// Offset of the first value byte (after the header).
+    pub value_start: u64,
+    /// Offset one past the last value byte (for encapsulated data: past the sequence
+    /// delimitation item, or the end of file when it is missing).
+    pub value_end: u64,
+    /// The VR in the header (for implicit VR: the dictionary's choice).
+    pub vr: VR,
+    /// Undefined length: a sequence of fragments.
+    pub encapsulated: bool,
+    /// Encapsulated data that ends at the end of file without a sequence delimiter.
+    pub missing_delimiter: bool,
+}
+
+/// What the walk found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScanReport {
+    /// The first root Pixel Data element, if any.
+    pub pixel: Option<PixelRange>,
+    /// A root (0004,1220) Directory Record Sequence was seen: the file is a DICOMDIR.
+    pub dicomdir: bool,
+    /// Why the root layout cannot be streamed with `read_until(PixelData)`, if it cannot.
+    pub unusual_layout: Option<&'static str>,
+}
+
+/// Why the walk stopped.
+#[derive(Debug)]
+pub(crate) enum ScanError {
+    /// The OS failed a read or seek.
+    Io(io::Error),
+    /// The file ends inside an element; `offset` is where that element (or item) starts.
+    Truncated { place: TruncatedIn, offset: u64 },
+    /// Explicit-VR UN element with undefined length.
+    UndefinedLengthUn { tag: Tag, offset: u64 },
+    /// More than [`MAX_DEPTH`] nested sequences.
+    TooDeep { offset: u64 },
+    /// A structure the walk does not understand; a full read by dicom-object may still work.
+    Structure { offset: u64, what: &'static str },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Frame {
+    /// Inside a sequence value: expecting item headers or the sequence delimiter.
+    Seq { end: Option<u64>, pixel: bool },
+    /// Inside an item of a data set sequence: expecting element headers or the item delimiter.
+    Item { end: Option<u64> },
+}
+
+struct Walk<'a, R> {
+    r: &'a mut R,
+    decoder: &'a dyn DecodeFrom<R>,
+    file_len: u64,
+    explicit: bool,
+    pos: u64,
+    stack: Vec<Frame>,
+    /// Root tag of the outermost open sequence (for messages).
+    root_seq: Option<Tag>,
+    report: ScanReport,
+    /// Nesting of sequences currently open.
+    seq_depth: usize,
+}
+
+/// Check that no file meta element (group 0002, explicit VR little endian, starting at
+/// `start` right after `DICM`) claims more bytes than the file has: dicom-object's meta
+/// reader allocates the claimed length before reading, so a forged 4 GB length would cost
+/// 4 GB of memory. Stops quietly at the first element of another group or at anything odd;
+/// dicom-object reports those.
+pub(crate) fn check_meta<R: Read + Seek>(
+    r: &mut R,
+    start: u64,
+    file_len: u64,
+) -> Result<(), ScanError> {
+    let decoder = dicom_encoding::decode::explicit_le::ExplicitVRLittleEndianDecoder::default();
+    let mut pos = start;
+    while file_len.saturating_sub(pos) >= 8 {
+        let Ok((header, n)) = decoder.decode_header(r) else {
+            return Ok(());
+        };
+        if header.tag.group() != 0x0002 {
+            return Ok(());
+        }
+        let Some(len) = header.len.get() else {
+            return Ok(());
+        };
+        let value_start = pos + n as u64;
+        if value_start + u64::from(len) > file_len {
+            return Err(ScanError::Truncated {
+                place: TruncatedIn::Meta,
+                offset: pos,
+            });
+        }
+        r.seek_relative(i64::from(len)).map_err(ScanError::Io)?;
+        pos = value_start + u64::from(len);
+    }
+    Ok(())
+}
+
+/// Walk the data set that starts at `start` (the reader must be positioned there) up to
+/// `file_len`. `explicit` is whether the transfer syntax (as decoded by `decoder`) has
+/// explicit VR.
+pub(crate) fn scan<R: Read + Seek>(
+    r: &mut R,
+    decoder: &dyn DecodeFrom<R>,
+    start: u64,
+    file_len: u64,
+    explicit: bool,
+) -> Result<ScanReport, ScanError> {
+    let mut walk = Walk {
+        r,
+        decoder,
+        file_len,
+        explicit,
+        pos: start,
+        stack: Vec::new(),
+        root_seq: None,
+        report: ScanReport {
+            pixel: None,
+            dicomdir: false,
+            unusual_layout: None,
+        },
+        seq_depth: 0,
+    };
+    walk.run()?;
+    Ok(walk.report)
+}
+
+impl<R: Read + Seek> Walk<'_, R> {
+    fn run(&mut self) -> Result<(), ScanError> {
+        loop {
+            match self.stack.last().copied() {
+                None => {
+                    if self.pos >= self.file_len {
+                        return Ok(());
+                    }
+                    let start = self.pos;
+                    let header = self.element_header()?;
+                    self.element(header, start, true)?;
+                }
+                Some(Frame::Seq { end, pixel }) => {
+                    if self.at_end(end)? {
+                        self.pop();
+                        continue;
+                    }
+                    self.sequence_step(pixel)?;
+                }
+                Some(Frame::Item { end }) => {
+                    if self.at_end(end)? {
+                        self.pop();
+                        continue;
+                    }
+                    let start = self.pos;
+                    let header = self.element_header()?;
+                    match header.tag {
+                        Tag(0xFFFE, 0xE00D) => self.pop(),
+                        Tag(0xFFFE, _) => {
+                            return Err(ScanError::Structure {
+                                offset: start,
+                                what: "item or sequence delimiter where an element was expected",
+                            });
+                        }
+                        _ => self.element(header, start, false)?,
+                    }
+                }
+            }
+        }
+    }
+
+    /// True if a defined-length frame ends here; an error if the walk went past its end.
+    fn at_end(&self, end: Option<u64>) -> Result<bool, ScanError> {
+        match end {
+            Some(end) if self.pos == end => Ok(true),
+            Some(end) if self.pos > end => Err(ScanError::Structure {
+                offset: end,
+                what: "content runs past the length of its sequence or item",
+            }),
+            _ => Ok(false),
+        }
+    }
+
+    fn pop(&mut self) {
+        if let Some(Frame::Seq { .. }) = self.stack.pop() {
+            self.seq_depth = self.seq_depth.saturating_sub(1);
+        }
+        if self.stack.is_empty() {
+            self.root_seq = None;
+        }
+    }
+
+    /// One step inside a sequence: an item header or the sequence delimiter.
+    fn sequence_step(&mut self, pixel: bool) -> Result<(), ScanError> {
+        let start = self.pos;
+        let root_pixel = pixel && self.stack.len() == 1;
+        if root_pixel && self.file_len.saturating_sub(self.pos) < 8 {
+            // dicom-parser ends the data set here (see module docs); so do we, and the
+            // writer adds the missing sequence delimiter.
+            if let Some(px) = self.report.pixel.as_mut() {
+                px.value_end = self.pos;
+                px.missing_delimiter = true;
+            }
+            self.pos = self.file_len;
+            self.stack.clear();
+            self.seq_depth = 0;
+            self.root_seq = None;
+            return Ok(());
+        }
+        let item = self
+            .decoder
+            .decode_item_header(self.r)
+            .map_err(|e| self.decode_error(&e, start, None))?;
+        self.pos += 8;
+        match item {
+            SequenceItemHeader::Item { len } => match (len.get(), pixel) {
+                (Some(len), true) => {
+                    self.skip(u64::from(len), start, None)?;
+                }
+                (None, true) => {
+                    return Err(ScanError::Structure {
+                        offset: start,
+                        what: "pixel data fragment with undefined length",
+                    });
+                }
+                (len, false) => {
+                    let end = len.map(|l| self.pos + u64::from(l));
+                    if end.is_some_and(|e| e > self.file_len) {
+                        return Err(self.truncated(start, None));
+                    }
+                    self.stack.push(Frame::Item { end });
+                }
+            },
+            SequenceItemHeader::SequenceDelimiter => {
+                self.pop();
+                if root_pixel {
+                    if let Some(px) = self.report.pixel.as_mut() {
+                        px.value_end = self.pos;
+                    }
+                }
+            }
+            SequenceItemHeader::ItemDelimiter => {
+                return Err(ScanError::Structure {
+                    offset: start,
+                    what: "item delimiter where an item was expected",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Handle a decoded element header (not a delimiter) at `start`.
+    fn element(
+        &mut self,
+        header: DataElementHeader,
+        start: u64,
+        root: bool,
+    ) -> Result<(), ScanError> {
+        let tag = header.tag;
+        if root {
+            if tag == Tag(0xFFFE, 0xE00D) {
+                // ignored by dicom-parser at the root
+                return Ok(());
+            }
+            if tag.group() == 0xFFFE {
+                return Err(ScanError::Structure {
+                    offset: start,
+                    what: "item header at the root of the data set",
+                });
+            }
+            if tag == tags::DIRECTORY_RECORD_SEQUENCE {
+                self.report.dicomdir = true;
+            }
+            if tag > tags::PIXEL_DATA && self.report.pixel.is_none() {
+                self.report
+                    .unusual_layout
+                    .get_or_insert("a root element above (7FE0,0010) comes before the pixel data");
+            }
+            if tag == tags::PIXEL_DATA && self.report.pixel.is_some() {
+                self.report
+                    .unusual_layout
+                    .get_or_insert("two root Pixel Data elements");
+            }
+        }
+        let first_root_pixel = root && tag == tags::PIXEL_DATA && self.report.pixel.is_none();
+
+        if header.len.is_undefined() || header.vr == VR::SQ {
+            let pixel = tag == tags::PIXEL_DATA && header.len.is_undefined();
+            if header.len.is_undefined() && header.vr == VR::UN && self.explicit && !pixel {
+                return Err(ScanError::UndefinedLengthUn { tag, offset: start });
+            }
+            if self.seq_depth >= MAX_DEPTH {
+                return Err(ScanError::TooDeep { offset: start });
+            }
+            let end = header.len.get().map(|l| self.pos + u64::from(l));
+            if first_root_pixel {
+                self.report.pixel = Some(PixelRange {
+                    header_start: start,
+                    value_start: self.pos,
+                    value_end: self.pos,
+                    vr: header.vr,
+                    encapsulated: true,
+                    missing_delimiter: false,
+                });
+            }
+            if root {
+                self.root_seq = Some(tag);
+            }
+            if end.is_some_and(|e| e > self.file_len) {
+                return Err(self.truncated(start, Some(tag)));
+            }
+            self.stack.push(Frame::Seq { end, pixel });
+            self.seq_depth += 1;
+            return Ok(());
+        }
+
+        let len = u64::from(header.len.0);
+        self.skip(len, start, Some(tag))?;
+        if first_root_pixel {
+            self.report.pixel = Some(PixelRange {
+                header_start: start,
+                value_start: self.pos - len,
+                value_end: self.pos,
+                vr: header.vr,
+                encapsulated: false,
+                missing_delimiter: false,
+            });
+        }
+        Ok(())
+    }
+
+    fn element_header(&mut self) -> Result<DataElementHeader, ScanError> {
+        let start = self.pos;
+        let (header, n) = self
+            .decoder
+            .decode_header(self.r)
+            .map_err(|e| self.decode_error(&e, start, None))?;
+        self.pos += n as u64;
+        Ok(header)
+    }
+
+    /// Skip `len` value bytes of the element or item starting at `start`.
+    fn skip(&mut self, len: u64, start: u64, tag: Option<Tag>) -> Result<(), ScanError> {
+        if self.pos.saturating_add(len) > self.file_len {
+            return Err(self.truncated(start, tag));
+        }
+        let offset = i64::try_from(len).map_err(|_| ScanError::Structure {
+            offset: start,
+            what: "length out of range",
+        })?;
+        self.r.seek_relative(offset).map_err(ScanError::Io)?;
+        self.pos += len;
+        Ok(())
+    }
+
+    fn decode_error(
+        &self,
+        e: &dicom_encoding::decode::Error,
+        start: u64,
+        tag: Option<Tag>,
+    ) -> ScanError {
+        use dicom_encoding::decode::Error as E;
+        let io = match e {
+            E::ReadHeaderTag { source, .. }
+            | E::ReadItemHeader { source, .. }
+            | E::ReadItemLength { source, .. }
+            | E::ReadTag { source, .. }
+            | E::ReadReserved { source, .. }
+            | E::ReadLength { source, .. }
+            | E::ReadVr { source, .. } => source,
+            E::BadSequenceHeader { .. } => {
+                return ScanError::Structure {
+                    offset: start,
+                    what: "bad sequence item header",
+                };
+            }
+            _ => {
+                return ScanError::Structure {
+                    offset: start,
+                    what: "undecodable header",
+                };
+            }
+        };
+        if io.kind() == io::ErrorKind::UnexpectedEof {
+            self.truncated(start, tag)
+        } else {
+            ScanError::Io(io::Error::new(io.kind(), "reading an element header"))
+        }
+    }
+
+    /// A truncation error for the element (or item) at `start`, placed by the open frames.
+    fn truncated(&self, start: u64, tag: Option<Tag>) -> ScanError {
+        let place = match self.stack.first() {
+            Some(Frame::Seq { pixel: true, .. }) => TruncatedIn::PixelData,
+            // INVARIANT: `root_seq` is set whenever the stack is not empty
+            Some(_) => self
+                .root_seq
+                .map_or(TruncatedIn::Header, TruncatedIn::Sequence),
+            None if tag == Some(tags::PIXEL_DATA) => TruncatedIn::PixelData,
+            // a root sequence whose declared length runs past the end of file
+            None if tag.is_some() && tag == self.root_seq => self
+                .root_seq
+                .map_or(TruncatedIn::Header, TruncatedIn::Sequence),
+            None if self.report.pixel.is_some() => TruncatedIn::AfterPixelData,
+            None => TruncatedIn::Header,
+        };
+        ScanError::Truncated {
+            place,
+            offset: start,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_encoding::decode::explicit_le::ExplicitVRLittleEndianDecoder;
+    use dicom_encoding::decode::implicit_le::ImplicitVRLittleEndianDecoder;
+    use std::io::Cursor;
+
+    fn el_explicit(out: &mut Vec<u8>, g: u16, e: u16, vr: &[u8; 2], value: &[u8]) {
+        out.extend_from_slice(&g.to_le_bytes());
+        out.extend_from_slice(&e.to_le_bytes());
+        out.extend_from_slice(vr);
+        let long = matches!(vr, b"OB" | b"OW" | b"SQ" | b"UN" | b"UT");
+        if long {
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        } else {
+            out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+        }
+        out.extend_from_slice(value);
+    }
+
+    fn item(out: &mut Vec<u8>, e: u16, len: u32) {
+        out.extend_from_slice(&0xFFFEu16.to_le_bytes());
+        out.extend_from_slice(&e.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+    }
+
+    fn run_explicit(bytes: &[u8]) -> Result<ScanReport, ScanError> {
+        let mut c = Cursor::new(bytes.to_vec());
+        let dec = ExplicitVRLittleEndianDecoder::default();
+        scan(&mut c, &dec, 0, bytes.len() as u64, true)
+    }
+
+    fn encapsulated(fragments: &[&[u8]], with_delimiter: bool) -> Vec<u8> {
+        let mut v = Vec::new();
+        el_explicit(&mut v, 0x0008, 0x0016, b"UI", b"1.2\0");
+        v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0]);
+        v.extend_from_slice(&u32::MAX.to_le_bytes());
+        item(&mut v, 0xE000, 0); // empty basic offset table
+        for f in fragments {
+            item(&mut v, 0xE000, f.len() as u32);
+            v.extend_from_slice(f);
+        }
+        if with_delimiter {
+            item(&mut v, 0xE0DD, 0);
+        }
+        v
+    }
+
+    #[test]
+    fn native_pixel_range() {
+        let mut v = Vec::new();
+        el_explicit(&mut v, 0x0008, 0x0016, b"UI", b"1.2\0");
+        el_explicit(&mut v, 0x7FE0, 0x0010, b"OW", &[1, 2, 3, 4]);
+        el_explicit(&mut v, 0xFFFC, 0xFFFC, b"OB", &[0, 0]);
+        let r = run_explicit(&v).unwrap();
+        let px = r.pixel.unwrap();
+        assert_eq!(px.header_start, 12);
+        assert_eq!(px.value_start, 24);
+        assert_eq!(px.value_end, 28);
+        assert!(!px.encapsulated);
+        assert_eq!(r.unusual_layout, None);
+    }
+
+    #[test]
+    fn encapsulated_with_empty_offset_table() {
+        // the facts' gotcha: an empty basic offset table must still be counted as an item
+        let v = encapsulated(&[b"abcd", b"ef"], true);
+        let r = run_explicit(&v).unwrap();
+        let px = r.pixel.unwrap();
+        assert!(px.encapsulated);
+        assert_eq!(px.value_start, 24);
+        assert_eq!(px.value_end, v.len() as u64);
+        assert!(!px.missing_delimiter);
+    }
+
+    #[test]
+    fn fragment_containing_delimiter_bytes_is_skipped() {
+        let v = encapsulated(&[&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]], true);
+        let r = run_explicit(&v).unwrap();
+        assert_eq!(r.pixel.unwrap().value_end, v.len() as u64);
+    }
+
+    #[test]
+    fn missing_sequence_delimiter_at_eof_is_accepted() {
+        let v = encapsulated(&[b"abcd"], false);
+        let r = run_explicit(&v).unwrap();
+        let px = r.pixel.unwrap();
+        assert!(px.missing_delimiter);
+        assert_eq!(px.value_end, v.len() as u64);
+    }
+
+    #[test]
+    fn truncated_fragment() {
+        let v = encapsulated(&[b"abcdefgh"], true);
+        let cut = &v[..v.len() - 12];
+        match run_explicit(cut) {
+            Err(ScanError::Truncated { place, .. }) => assert_eq!(place, TruncatedIn::PixelData),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn truncated_in_sequence_and_header() {
+        let mut v = Vec::new();
+        el_explicit(&mut v, 0x0008, 0x0016, b"UI", b"1.2\0");
+        v.extend_from_slice(&[0x08, 0x00, 0x40, 0x11, b'S', b'Q', 0, 0]);
+        v.extend_from_slice(&u32::MAX.to_le_bytes());
+        item(&mut v, 0xE000, u32::MAX);
+        el_explicit(&mut v, 0x0008, 0x1150, b"UI", b"1.2.3.4\0");
+        item(&mut v, 0xE00D, 0);
+        item(&mut v, 0xE0DD, 0);
+        assert!(run_explicit(&v).is_ok());
+        for cut in [24, 30, 40, 50, v.len() - 1] {
+            match run_explicit(&v[..cut]) {
+                Err(ScanError::Truncated { place, .. }) => {
+                    assert_eq!(
+                        place,
+                        TruncatedIn::Sequence(Tag(0x0008, 0x1140)),
+                        "cut {cut}"
+                    )
+                }
+                other => panic!("cut {cut}: {other:?}"),
+            }
+        }
+        match run_explicit(&v[..5]) {
+            Err(ScanError::Truncated { place, offset }) => {
+                assert_eq!((place, offset), (TruncatedIn::Header, 0))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn undefined_length_un_is_reported() {
+        let mut v = Vec::new();
+        v.extend_from_slice(&[0x09, 0x00, 0x10, 0x10, b'U', b'N', 0, 0]);
+        v.extend_from_slice(&u32::MAX.to_le_bytes());
+        item(&mut v, 0xE000, u32::MAX);
+        match run_explicit(&v) {
+            Err(ScanError::UndefinedLengthUn { tag, offset }) => {
+                assert_eq!((tag, offset), (Tag(0x0009, 0x1010), 0))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let mut v = Vec::new();
+        for _ in 0..(MAX_DEPTH + 1) {
+            v.extend_from_slice(&[0x08, 0x00, 0x40, 0x11, b'S', b'Q', 0, 0]);
+            v.extend_from_slice(&u32::MAX.to_le_bytes());
+            item(&mut v, 0xE000, u32::MAX);
+        }
+        assert!(matches!(run_explicit(&v), Err(ScanError::TooDeep { .. })));
+    }
+
+    #[test]
+    fn implicit_vr_sequence_and_layout() {
+        // (0008,1140) SQ undefined, one empty item, then a tag above pixel data, then pixel data
+        let mut v = Vec::new();
+        v.extend_from_slice(&[0x08, 0x00, 0x40, 0x11]);
+        v.extend_from_slice(&u32::MAX.to_le_bytes());
+        item(&mut v, 0xE000, 0);
+        item(&mut v, 0xE0DD, 0);
+        v.extend_from_slice(&[0xE1, 0x7F, 0x10, 0x00, 2, 0, 0, 0, b'a', b'b']);
+        v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, 2, 0, 0, 0, 1, 2]);
+        let mut c = Cursor::new(v.clone());
+        let dec = ImplicitVRLittleEndianDecoder::default();
+        let r = scan(&mut c, &dec, 0, v.len() as u64, false).unwrap();
+        assert!(r.pixel.is_some());
+        assert!(r.unusual_layout.is_some());
+    }
+}
