@@ -493,8 +493,8 @@ pub(crate) fn text_of(e: &InMemElement) -> Option<String> {
 }
 
 /// Re-types an element of a standard tag stored as UN with the dictionary VR, so the
-/// action applies to its real value. Kept non-sequence elements are left as they are
-/// (their bytes are not touched).
+/// action applies to its real value and the output carries the right VR. A kept text
+/// value that is not ASCII is left as it is (its meaning depends on the character set).
 fn retype_un(elem: InMemElement, action: &Action) -> InMemElement {
     if elem.vr() != VR::UN {
         return elem;
@@ -503,12 +503,17 @@ fn retype_un(elem: InMemElement, action: &Action) -> InMemElement {
     let Some(vr) = dictionary::vr_of(tag) else {
         return elem;
     };
-    if vr == VR::UN || (matches!(action, Action::Keep) && vr != VR::SQ) {
+    if vr == VR::UN {
         return elem;
     }
     let Ok(bytes) = elem.value().to_bytes().map(|b| b.into_owned()) else {
         return elem;
     };
+    // a kept text value is only re-typed when that cannot change it: non-ASCII text
+    // depends on the character set, and stays as the bytes it was
+    if matches!(action, Action::Keep) && vr::is_text(vr) && !bytes.is_ascii() {
+        return elem;
+    }
     let value: Option<Value<InMemDicomObject>> = match vr {
         VR::SQ => parse_un_items(&bytes)
             .map(|items| Value::Sequence(DataSetSequence::new(items, Length::UNDEFINED))),
