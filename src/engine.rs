@@ -219,3 +219,21 @@ impl<'a> Engine<'a> {
         }
     }
 }
+
+impl Plan {
+    /// Applies the plan to a data set (every element, every depth) and writes the
+    /// de-identification attributes. Same as [`Engine::apply_dataset`].
+    pub fn apply(&self, obj: &mut InMemDicomObject, keys: &Keys) -> Result<Applied, ApplyError> {
+        Engine::new(self, keys).apply_dataset(obj)
+    }
+
+    /// Applies the plan to a file's data set and makes its file meta agree. Same as
+    /// [`Engine::apply_file`].
+    pub fn apply_file(
+        &self,
+        file: &mut FileDicomObject<InMemDicomObject>,
+        keys: &Keys,
+    ) -> Result<Applied, ApplyError> {
+        Engine::new(self, keys).apply_file(file)
+    }
+}

@@ -7,6 +7,7 @@
     reason = "tests"
 )]
 
+mod api;
 mod convert;
 mod io;
 mod language;
