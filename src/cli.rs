@@ -63,7 +63,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// De-identify a DICOM file, a folder or a nested tree into DST
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Check profiles and report every problem (exit 1 on errors)
     Lint(lint::LintArgs),
     /// Print the compiled plan: what happens to each attribute, and which rule decided it
