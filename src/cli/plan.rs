@@ -15,6 +15,9 @@ pub struct PlanArgs {
     /// Profile (repeat to compose; later ones override earlier ones); default: builtin:basic + builtin:extra
     #[arg(long = "profile", short = 'p', value_name = "PROFILE")]
     pub profiles: Vec<String>,
+    /// A PS3.15 option to add after the profiles, like `retain-uids` (repeatable; same as `--profile builtin:NAME`)
+    #[arg(long = "option", value_name = "NAME")]
+    pub options: Vec<String>,
     /// With the built-in default: leave out the old tool's extra rules
     #[arg(long)]
     pub no_extra: bool,
@@ -27,7 +30,8 @@ pub struct PlanArgs {
 }
 
 pub fn plan(args: &PlanArgs) -> ExitStatus {
-    let entries = profile_entries(&args.profiles, args.no_extra);
+    let mut entries = profile_entries(&args.profiles, args.no_extra);
+    entries.extend(args.options.iter().map(|o| crate::profile::Entry::Builtin(o.clone())));
     let compiled = match compile_or_report(&entries, args.error_format, false) {
         Ok(c) => c,
         Err(status) => return status,
