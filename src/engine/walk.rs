@@ -17,8 +17,8 @@ use dicom_object::mem::InMemElement;
 use super::Counts;
 use super::error::{ApplyError, ElementPath};
 use super::keyed::{Keys, shift_date_text};
-use crate::iod::{self, AttributeType, IodLookup};
-use crate::plan::{Action, Combined, Plan, Regexp};
+use super::resolve::{self, Branch};
+use crate::plan::{Action, Plan, Regexp};
 use crate::tag::normalize_creator;
 use crate::{dictionary, vr};
 
@@ -37,6 +37,18 @@ pub(crate) enum Step<'p> {
     Hash,
     ShiftDate,
     Regexp(&'p Regexp),
+}
+
+impl From<Branch> for Step<'_> {
+    fn from(b: Branch) -> Self {
+        match b {
+            Branch::Delete => Step::Delete,
+            Branch::Empty => Step::Empty,
+            Branch::Replace => Step::Dummy,
+            Branch::Uid => Step::Uid,
+            Branch::Keep => Step::Keep,
+        }
+    }
 }
 
 impl Step<'_> {
@@ -145,8 +157,9 @@ impl<'a> Walker<'a> {
         self.apply(elem, step)
     }
 
-    /// Turns an action into what to do with this element (combined actions by the
-    /// IOD; actions that cannot apply to the element's VR fall back to `delete`).
+    /// Turns an action into what to do with this element (combined actions and `empty`
+    /// on sequences by the IOD; actions that cannot apply to the element's VR fall back
+    /// to `delete`).
     fn resolve<'p>(&self, action: &'p Action, tag: Tag, vr: VR) -> Step<'p> {
         let fits = crate::plan::check_action_vr(action, vr).is_ok()
             && !(vr == VR::UN && needs_text(action));
@@ -154,6 +167,13 @@ impl<'a> Walker<'a> {
             // only reachable through masks, private rules or unknown VRs: removing the
             // element is the one choice that cannot leak
             return Step::Delete;
+        }
+        if resolve::depends_on_iod(action, vr) {
+            let mut path = self.seq_path.clone();
+            path.push(tag);
+            if let Some(r) = resolve::resolve(action, vr, self.sop_class.as_deref(), &path) {
+                return Step::from(r.branch);
+            }
         }
         match action {
             Action::Keep => Step::Keep,
@@ -165,20 +185,10 @@ impl<'a> Walker<'a> {
             Action::Hash => Step::Hash,
             Action::ShiftDate => Step::ShiftDate,
             Action::Regexp(r) => Step::Regexp(r),
-            Action::Combined(c) => self.resolve_combined(*c, tag, vr),
+            // `resolve` answers for every combined action; should it not, removing the
+            // element is the choice that cannot leak
+            Action::Combined(_) => Step::Delete,
         }
-    }
-
-    fn resolve_combined<'p>(&self, c: Combined, tag: Tag, vr: VR) -> Step<'p> {
-        let lookup = match &self.sop_class {
-            Some(sop) => {
-                let mut path = self.seq_path.clone();
-                path.push(tag);
-                iod::lookup(sop, &path)
-            }
-            None => IodLookup::UnknownSopClass,
-        };
-        resolve_by_type(c, vr, lookup)
     }
 
     fn apply(
@@ -352,52 +362,6 @@ impl<'a> Walker<'a> {
             VR::SQ,
             DataSetSequence::new(items, Length::UNDEFINED),
         ))
-    }
-}
-
-/// The branch of a combined action for an element, given what the IOD says.
-///
-/// Type 1/1C: `D` if the action has it, else `Z`. Type 2/2C: `Z` if it has it, else
-/// `D`. Type 3 or not in the IOD: `X` if it has it (else `Z`). `X/Z/U*`: UIDs of a
-/// Type 1/2 attribute are remapped and its sequences kept with the plan applied
-/// inside. Unknown SOP class: the old tool's choice (`Z/D`, `X/D`, `X/Z/D` → dummy;
-/// `X/Z` → empty; `X/Z/U*` → remap UIDs, else empty).
-pub(crate) fn resolve_by_type<'p>(c: Combined, vr: VR, lookup: IodLookup) -> Step<'p> {
-    let dummy_or_inside = Step::Dummy; // on SQ, a dummy keeps the items with the plan applied
-    match lookup {
-        IodLookup::UnknownSopClass => match c {
-            Combined::ZD | Combined::XD | Combined::XZD => dummy_or_inside,
-            Combined::XZ => Step::Empty,
-            Combined::XZU if vr == VR::UI => Step::Uid,
-            Combined::XZU if vr == VR::SQ => Step::Keep,
-            Combined::XZU => Step::Empty,
-        },
-        IodLookup::Listed { attribute_type, .. } => match attribute_type {
-            AttributeType::Type1 | AttributeType::Type1C => match c {
-                Combined::XZU if vr == VR::UI => Step::Uid,
-                Combined::XZU if vr == VR::SQ => Step::Keep,
-                _ if c.has_dummy() => dummy_or_inside,
-                // `X/Z` on a Type 1 sequence: an empty one would break the IOD
-                _ if vr == VR::SQ => Step::Keep,
-                _ => Step::Empty,
-            },
-            AttributeType::Type2 | AttributeType::Type2C => match c {
-                Combined::XZU if vr == VR::UI => Step::Uid,
-                Combined::XZU if vr == VR::SQ => Step::Keep,
-                _ if c.has_empty() => Step::Empty,
-                _ => dummy_or_inside,
-            },
-            AttributeType::Type3 => type3(c),
-        },
-        IodLookup::NotInIod => type3(c),
-    }
-}
-
-fn type3<'p>(c: Combined) -> Step<'p> {
-    if c.has_remove() {
-        Step::Delete
-    } else {
-        Step::Empty
     }
 }
 
@@ -606,75 +570,6 @@ fn parse_un_items(bytes: &[u8]) -> Option<Vec<InMemDicomObject>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn combined_actions_follow_the_attribute_type() {
-        use AttributeType::*;
-        let listed = |t| IodLookup::Listed {
-            attribute_type: t,
-            usage: iod::ModuleUsage::Mandatory,
-        };
-        let name = |s: Step<'_>| s.name();
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type1))),
-            "replace"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type2))),
-            "empty"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type3))),
-            "delete"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZ, VR::LO, listed(Type1))),
-            "empty"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XD, VR::LO, listed(Type2))),
-            "replace"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::ZD, VR::LO, listed(Type3))),
-            "empty"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::UI, listed(Type1))),
-            "uid"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::SQ, listed(Type2))),
-            "keep"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::SQ, listed(Type3))),
-            "delete"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZ, VR::SQ, listed(Type1))),
-            "keep"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, IodLookup::NotInIod)),
-            "delete"
-        );
-        // unknown SOP class: the old tool's choices
-        let unknown = IodLookup::UnknownSopClass;
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, unknown)),
-            "replace"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZ, VR::LO, unknown)),
-            "empty"
-        );
-        assert_eq!(name(resolve_by_type(Combined::XZU, VR::UI, unknown)), "uid");
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::CS, unknown)),
-            "empty"
-        );
-    }
 
     #[test]
     fn literals_become_typed_values() {
