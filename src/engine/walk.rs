@@ -112,6 +112,11 @@ impl<'a> Walker<'a> {
         }
         let creators = creators_of(obj);
         let tags: Vec<Tag> = obj.tags().collect();
+        let overlays: Vec<u16> = tags
+            .iter()
+            .filter(|t| is_overlay_data(**t))
+            .map(|t| t.group())
+            .collect();
         for tag in tags {
             if is_creator(tag) {
                 continue;
@@ -129,8 +134,29 @@ impl<'a> Walker<'a> {
                 obj.put(new);
             }
         }
+        for group in overlays {
+            self.drop_overlay_without_data(obj, group);
+        }
         drop_orphan_creators(obj);
         Ok(())
+    }
+
+    /// An overlay group whose Overlay Data (60xx,3000) the plan removed or emptied is
+    /// removed whole: an Overlay Plane module without its data violates every IOD (Overlay
+    /// Data is Type 1), and the module is optional wherever it appears.
+    fn drop_overlay_without_data(&mut self, obj: &mut InMemDicomObject, group: u16) {
+        let data = Tag(group, 0x3000);
+        let has_data = obj
+            .get(data)
+            .is_some_and(|e| !matches!(e.value(), Value::Primitive(PrimitiveValue::Empty)));
+        if has_data {
+            return;
+        }
+        let rest: Vec<Tag> = obj.tags().filter(|t| t.group() == group).collect();
+        for t in rest {
+            obj.remove_element(t);
+            self.count("delete");
+        }
     }
 
     fn count(&mut self, step: &str) {
@@ -408,6 +434,11 @@ pub(crate) fn typed_value(vr: VR, text: &str) -> PrimitiveValue {
     }
 }
 
+/// Overlay Data (60xx,3000) of one of the 16 overlay groups (even groups 6000–601E).
+fn is_overlay_data(tag: Tag) -> bool {
+    (0x6000..=0x601E).contains(&tag.group()) && tag.group() % 2 == 0 && tag.element() == 0x3000
+}
+
 fn is_creator(tag: Tag) -> bool {
     tag.group() % 2 == 1 && (0x0010..=0x00FF).contains(&tag.element())
 }
@@ -570,6 +601,149 @@ fn parse_un_items(bytes: &[u8]) -> Option<Vec<InMemDicomObject>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Applied, Engine};
+
+    const CT: &str = "1.2.840.10008.5.1.4.1.1.2";
+    const SEGMENTATION: &str = "1.2.840.10008.5.1.4.1.1.66.4";
+
+    fn apply(profile: &str, obj: &mut InMemDicomObject) -> Applied {
+        let compiled = crate::profile::compile_str("test.anon", profile);
+        let plan = compiled.plan.unwrap();
+        let keys = Keys::from_bytes(b"unit test key, sixteen bytes or more");
+        Engine::new(&plan, &keys).apply_dataset(obj).unwrap()
+    }
+
+    fn text(tag: Tag, vr: VR, value: &str) -> InMemElement {
+        DataElement::new(tag, vr, PrimitiveValue::from(value))
+    }
+
+    fn seq(tag: Tag, items: Vec<InMemDicomObject>) -> InMemElement {
+        DataElement::new(tag, VR::SQ, DataSetSequence::new(items, Length::UNDEFINED))
+    }
+
+    fn items(obj: &InMemDicomObject, tag: Tag) -> Option<usize> {
+        obj.get(tag).and_then(|e| e.items()).map(<[_]>::len)
+    }
+
+    fn item(obj: &InMemDicomObject, tag: Tag) -> &InMemDicomObject {
+        &obj.get(tag).unwrap().items().unwrap()[0]
+    }
+
+    fn object(sop_class: &str, rest: Vec<InMemElement>) -> InMemDicomObject {
+        let mut all = vec![text(Tag(0x0008, 0x0016), VR::UI, sop_class)];
+        all.extend(rest);
+        InMemDicomObject::from_element_iter(all)
+    }
+
+    fn code_item() -> InMemDicomObject {
+        InMemDicomObject::from_element_iter([
+            text(Tag(0x0008, 0x0100), VR::SH, "X1"),
+            text(Tag(0x0008, 0x0102), VR::SH, "99LOCAL"),
+        ])
+    }
+
+    #[test]
+    fn empty_keeps_the_items_of_a_type_1_sequence() {
+        // Person Identification Code Sequence: Type 1 inside Referring Physician
+        // Identification Sequence of a CT image, not in the IOD at the top level
+        let person = Tag(0x0040, 0x1101);
+        let referring = Tag(0x0008, 0x0096);
+        let mut obj = object(
+            CT,
+            vec![
+                seq(
+                    referring,
+                    vec![InMemDicomObject::from_element_iter([seq(
+                        person,
+                        vec![code_item()],
+                    )])],
+                ),
+                seq(person, vec![code_item()]),
+            ],
+        );
+        let applied = apply(
+            "default keep\n(0040,1101) empty\n(0008,0102) delete\n",
+            &mut obj,
+        );
+        assert_eq!(items(&obj, person), Some(0), "top level: emptied");
+        let inner = item(&obj, referring);
+        assert_eq!(items(inner, person), Some(1), "Type 1: items kept");
+        // the plan applied inside the kept items
+        assert!(item(inner, person).get(Tag(0x0008, 0x0102)).is_none());
+        // SOP Class UID, the outer sequence, the Type 1 sequence and its Code Value
+        assert_eq!(applied.counts.get("keep").copied(), Some(4));
+        assert_eq!(applied.counts.get("empty").copied(), Some(1));
+    }
+
+    #[test]
+    fn uid_sequences_in_functional_groups_are_kept_and_remapped() {
+        // Per-frame Functional Groups > Derivation Image > Source Image Sequence (X/Z/U*):
+        // the table does not describe Functional Group macros, so the default branch
+        // applies (kept, UIDs remapped inside); at the top level it is Type 3 (removed)
+        let source = Tag(0x0008, 0x2112);
+        let derivation = Tag(0x0008, 0x9124);
+        let per_frame = Tag(0x5200, 0x9230);
+        let referenced =
+            || InMemDicomObject::from_element_iter([text(Tag(0x0008, 0x1155), VR::UI, "1.2.3.4")]);
+        let mut obj = object(
+            SEGMENTATION,
+            vec![
+                seq(source, vec![referenced()]),
+                seq(
+                    per_frame,
+                    vec![InMemDicomObject::from_element_iter([seq(
+                        derivation,
+                        vec![InMemDicomObject::from_element_iter([seq(
+                            source,
+                            vec![referenced()],
+                        )])],
+                    )])],
+                ),
+            ],
+        );
+        apply(
+            "default keep\n(0008,2112) X/Z/U*\n(0008,1155) uid\n",
+            &mut obj,
+        );
+        assert!(obj.get(source).is_none());
+        let inner = item(item(item(&obj, per_frame), derivation), source);
+        let uid = inner.get(Tag(0x0008, 0x1155)).and_then(text_of).unwrap();
+        assert!(uid.starts_with("2.25."), "remapped");
+    }
+
+    #[test]
+    fn an_overlay_without_its_data_is_removed_whole() {
+        let overlay = |g: u16| {
+            vec![
+                DataElement::new(Tag(g, 0x0010), VR::US, PrimitiveValue::from(8_u16)),
+                DataElement::new(Tag(g, 0x0011), VR::US, PrimitiveValue::from(8_u16)),
+                text(Tag(g, 0x0040), VR::CS, "G"),
+                DataElement::new(
+                    Tag(g, 0x3000),
+                    VR::OW,
+                    PrimitiveValue::U8(vec![0; 8].into()),
+                ),
+            ]
+        };
+        let mut elements = overlay(0x6000);
+        elements.extend(overlay(0x6002));
+        let mut obj = object(CT, elements);
+        apply("default keep\n(6000,3000) delete\n", &mut obj);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6000).count(), 0);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6002).count(), 4);
+        // emptied data goes the same way; a group that never had data is left alone
+        let mut obj = object(CT, overlay(0x6000));
+        obj.remove_element(Tag(0x6000, 0x3000));
+        obj.put(DataElement::new(
+            Tag(0x6004, 0x3000),
+            VR::OW,
+            PrimitiveValue::U8(vec![0; 8].into()),
+        ));
+        obj.put(text(Tag(0x6004, 0x0040), VR::CS, "G"));
+        apply("default keep\n(60xx,3000) empty\n", &mut obj);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6000).count(), 3);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6004).count(), 0);
+    }
 
     #[test]
     fn literals_become_typed_values() {
