@@ -7,6 +7,7 @@
     reason = "tests"
 )]
 
+mod conform;
 mod convert;
 mod io;
 mod language;
