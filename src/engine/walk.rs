@@ -352,7 +352,7 @@ impl<'a> Walker<'a> {
             let values: Vec<String> = strings(&elem).iter().map(|u| self.keys.uid(u)).collect();
             return DataElement::new(tag, vr, PrimitiveValue::Strs(values.into()));
         }
-        if let Some(text) = vr::dummy_text(vr) {
+        if let Some(text) = vr::dummy_for(tag, vr) {
             return DataElement::new(tag, vr, typed_value(vr, text));
         }
         match vr {
