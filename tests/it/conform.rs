@@ -350,3 +350,71 @@ fn conform_masking_keeps_the_kind_and_drops_values() {
         "Error - Dicom dataset read failed"
     );
 }
+
+/// `plan --sop-class`: how combined actions resolve, from the same code the engine runs.
+#[test]
+fn conform_plan_shows_how_actions_resolve_in_a_sop_class() {
+    // a profile that empties a sequence the IOD requires to have items
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("empty-sequence.anon"),
+        "(0040,1101) empty  # Person Identification Code Sequence\n",
+    )
+    .unwrap();
+    let plan = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("dicom-anonymizer")
+            .unwrap()
+            .current_dir(dir.path())
+            .arg("plan")
+            .args(args)
+            .output()
+            .unwrap();
+        format!(
+            "$ dicom-anonymizer plan {}\n{}{}[exit {}]\n",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            out.status.code().unwrap_or(-1)
+        )
+    };
+    let mut all = String::new();
+    // the same attribute, three ways in three IODs, and a SOP class the table lacks
+    for sop in [
+        "1.2.840.10008.5.1.4.1.1.9.1.1",
+        "1.2.840.10008.5.1.4.1.1.104.1",
+        "CTImageStorage",
+        "1.2.3.4",
+    ] {
+        all.push_str(&plan(&["--sop-class", sop, "AcquisitionDateTime"]));
+    }
+    all.push_str(&plan(&[
+        "--sop-class",
+        "SegmentationStorage",
+        "(0008,1115)/(0008,114A)/(0008,1155)",
+        "SourceImageSequence",
+        "PerFrameFunctionalGroupsSequence/DerivationImageSequence/SourceImageSequence",
+        "(60xx,3000)",
+    ]));
+    all.push_str(&plan(&[
+        "--sop-class",
+        "1.2.840.10008.5.1.4.1.1.88.33",
+        "ContentSequence/ContentSequence/ContentSequence/ObservationDateTime",
+        "ReferencedSeriesSequence/ReferencedInstanceSequence/ReferencedSOPInstanceUID",
+    ]));
+    all.push_str(&plan(&[
+        "--sop-class",
+        "CTImageStorage",
+        "ReferringPhysicianIdentificationSequence/PersonIdentificationCodeSequence",
+        "--profile",
+        "builtin:basic",
+        "-p",
+        "empty-sequence.anon",
+    ]));
+    all.push_str(&plan(&["--sop-class", "CTImage", "PatientName"]));
+    all.push_str(&plan(&[
+        "--sop-class",
+        "CTImageStorage",
+        "PatientID/PatientName",
+    ]));
+    insta::assert_snapshot!(all);
+}
