@@ -456,6 +456,35 @@ mod tests {
     }
 
     #[test]
+    fn docs_list_every_dummy() {
+        let docs = include_str!("../docs/semantics.md");
+        let rows: Vec<Vec<&str>> = docs
+            .lines()
+            .filter(|l| l.starts_with('|'))
+            .map(|l| l.split('|').map(str::trim).collect())
+            .collect();
+        for &vr in DUMMY_TABLE_VRS {
+            let Some(dummy) = dummy_text(vr) else {
+                continue;
+            };
+            let listed = rows.iter().any(|r| {
+                r.get(1)
+                    .is_some_and(|c| c.split(", ").any(|v| v == vr.to_string()))
+                    && r.get(2) == Some(&format!("`{dummy}`").as_str())
+            });
+            assert!(listed, "docs/semantics.md: no row `| {vr} | `{dummy}` |`");
+        }
+        for (tag, dummy) in ATTRIBUTE_DUMMIES {
+            let t = crate::tag::fmt_tag(*tag);
+            let listed = rows.iter().any(|r| {
+                r.get(1).is_some_and(|c| c.starts_with(&t))
+                    && r.get(2) == Some(&format!("`{dummy}`").as_str())
+            });
+            assert!(listed, "docs/semantics.md: no row for {t} with `{dummy}`");
+        }
+    }
+
+    #[test]
     fn lengths() {
         assert!(check_literal(VR::SH, "0123456789abcdef").is_ok());
         assert_eq!(
