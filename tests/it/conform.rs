@@ -39,7 +39,10 @@ const TOOLS: &[&str] = &["dciodvfy", "dcmdump", "dcmconv", "dcmodify"];
 
 fn tool_missing(name: &str) -> bool {
     matches!(
-        Command::new(name).arg("--help").output(),
+        Command::new(name)
+            .arg("--help")
+            .stdin(std::process::Stdio::null())
+            .output(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound
     )
 }
