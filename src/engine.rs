@@ -4,6 +4,7 @@
 //! Engine::apply_file(&mut FileDicomObject)
 //!   ├─ per-file context: SOP class (for combined actions), patient key (date shift)
 //!   ├─ walk: every element at every depth → plan.decide(tag) → one step   (walk.rs)
+//!   │    combined actions, `empty` on sequences: resolved by the IOD       (resolve.rs)
 //!   ├─ de-identification attributes: (0012,0062) (0012,0063) (0012,0064) (0028,0303)
 //!   └─ file meta: SOP class/instance follow the data set, our implementation UID,
 //!      AE titles and private meta information removed
@@ -23,10 +24,12 @@ use crate::plan::{Decision, DeidOption, Plan};
 
 pub mod error;
 pub mod keyed;
+pub mod resolve;
 mod walk;
 
 pub use error::{ApplyError, ElementPath};
 pub use keyed::{KeyError, Keys};
+pub use resolve::{Branch, IodType, Resolution, resolve};
 
 /// How many elements each action was applied to (by canonical action name).
 pub type Counts = BTreeMap<String, u64>;

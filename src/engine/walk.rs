@@ -17,8 +17,8 @@ use dicom_object::mem::InMemElement;
 use super::Counts;
 use super::error::{ApplyError, ElementPath};
 use super::keyed::{Keys, shift_date_text};
-use crate::iod::{self, AttributeType, IodLookup};
-use crate::plan::{Action, Combined, Plan, Regexp};
+use super::resolve::{self, Branch};
+use crate::plan::{Action, Plan, Regexp};
 use crate::tag::normalize_creator;
 use crate::{dictionary, vr};
 
@@ -37,6 +37,18 @@ pub(crate) enum Step<'p> {
     Hash,
     ShiftDate,
     Regexp(&'p Regexp),
+}
+
+impl From<Branch> for Step<'_> {
+    fn from(b: Branch) -> Self {
+        match b {
+            Branch::Delete => Step::Delete,
+            Branch::Empty => Step::Empty,
+            Branch::Replace => Step::Dummy,
+            Branch::Uid => Step::Uid,
+            Branch::Keep => Step::Keep,
+        }
+    }
 }
 
 impl Step<'_> {
@@ -100,6 +112,11 @@ impl<'a> Walker<'a> {
         }
         let creators = creators_of(obj);
         let tags: Vec<Tag> = obj.tags().collect();
+        let overlays: Vec<u16> = tags
+            .iter()
+            .filter(|t| is_overlay_data(**t))
+            .map(|t| t.group())
+            .collect();
         for tag in tags {
             if is_creator(tag) {
                 continue;
@@ -117,8 +134,29 @@ impl<'a> Walker<'a> {
                 obj.put(new);
             }
         }
+        for group in overlays {
+            self.drop_overlay_without_data(obj, group);
+        }
         drop_orphan_creators(obj);
         Ok(())
+    }
+
+    /// An overlay group whose Overlay Data (60xx,3000) the plan removed or emptied is
+    /// removed whole: an Overlay Plane module without its data violates every IOD (Overlay
+    /// Data is Type 1), and the module is optional wherever it appears.
+    fn drop_overlay_without_data(&mut self, obj: &mut InMemDicomObject, group: u16) {
+        let data = Tag(group, 0x3000);
+        let has_data = obj
+            .get(data)
+            .is_some_and(|e| !matches!(e.value(), Value::Primitive(PrimitiveValue::Empty)));
+        if has_data {
+            return;
+        }
+        let rest: Vec<Tag> = obj.tags().filter(|t| t.group() == group).collect();
+        for t in rest {
+            obj.remove_element(t);
+            self.count("delete");
+        }
     }
 
     fn count(&mut self, step: &str) {
@@ -145,8 +183,9 @@ impl<'a> Walker<'a> {
         self.apply(elem, step)
     }
 
-    /// Turns an action into what to do with this element (combined actions by the
-    /// IOD; actions that cannot apply to the element's VR fall back to `delete`).
+    /// Turns an action into what to do with this element (combined actions and `empty`
+    /// on sequences by the IOD; actions that cannot apply to the element's VR fall back
+    /// to `delete`).
     fn resolve<'p>(&self, action: &'p Action, tag: Tag, vr: VR) -> Step<'p> {
         let fits = crate::plan::check_action_vr(action, vr).is_ok()
             && !(vr == VR::UN && needs_text(action));
@@ -154,6 +193,13 @@ impl<'a> Walker<'a> {
             // only reachable through masks, private rules or unknown VRs: removing the
             // element is the one choice that cannot leak
             return Step::Delete;
+        }
+        if resolve::depends_on_iod(action, vr) {
+            let mut path = self.seq_path.clone();
+            path.push(tag);
+            if let Some(r) = resolve::resolve(action, vr, self.sop_class.as_deref(), &path) {
+                return Step::from(r.branch);
+            }
         }
         match action {
             Action::Keep => Step::Keep,
@@ -165,20 +211,10 @@ impl<'a> Walker<'a> {
             Action::Hash => Step::Hash,
             Action::ShiftDate => Step::ShiftDate,
             Action::Regexp(r) => Step::Regexp(r),
-            Action::Combined(c) => self.resolve_combined(*c, tag, vr),
+            // `resolve` answers for every combined action; should it not, removing the
+            // element is the choice that cannot leak
+            Action::Combined(_) => Step::Delete,
         }
-    }
-
-    fn resolve_combined<'p>(&self, c: Combined, tag: Tag, vr: VR) -> Step<'p> {
-        let lookup = match &self.sop_class {
-            Some(sop) => {
-                let mut path = self.seq_path.clone();
-                path.push(tag);
-                iod::lookup(sop, &path)
-            }
-            None => IodLookup::UnknownSopClass,
-        };
-        resolve_by_type(c, vr, lookup)
     }
 
     fn apply(
@@ -316,7 +352,7 @@ impl<'a> Walker<'a> {
             let values: Vec<String> = strings(&elem).iter().map(|u| self.keys.uid(u)).collect();
             return DataElement::new(tag, vr, PrimitiveValue::Strs(values.into()));
         }
-        if let Some(text) = vr::dummy_text(vr) {
+        if let Some(text) = vr::dummy_for(tag, vr) {
             return DataElement::new(tag, vr, typed_value(vr, text));
         }
         match vr {
@@ -352,52 +388,6 @@ impl<'a> Walker<'a> {
             VR::SQ,
             DataSetSequence::new(items, Length::UNDEFINED),
         ))
-    }
-}
-
-/// The branch of a combined action for an element, given what the IOD says.
-///
-/// Type 1/1C: `D` if the action has it, else `Z`. Type 2/2C: `Z` if it has it, else
-/// `D`. Type 3 or not in the IOD: `X` if it has it (else `Z`). `X/Z/U*`: UIDs of a
-/// Type 1/2 attribute are remapped and its sequences kept with the plan applied
-/// inside. Unknown SOP class: the old tool's choice (`Z/D`, `X/D`, `X/Z/D` → dummy;
-/// `X/Z` → empty; `X/Z/U*` → remap UIDs, else empty).
-pub(crate) fn resolve_by_type<'p>(c: Combined, vr: VR, lookup: IodLookup) -> Step<'p> {
-    let dummy_or_inside = Step::Dummy; // on SQ, a dummy keeps the items with the plan applied
-    match lookup {
-        IodLookup::UnknownSopClass => match c {
-            Combined::ZD | Combined::XD | Combined::XZD => dummy_or_inside,
-            Combined::XZ => Step::Empty,
-            Combined::XZU if vr == VR::UI => Step::Uid,
-            Combined::XZU if vr == VR::SQ => Step::Keep,
-            Combined::XZU => Step::Empty,
-        },
-        IodLookup::Listed { attribute_type, .. } => match attribute_type {
-            AttributeType::Type1 | AttributeType::Type1C => match c {
-                Combined::XZU if vr == VR::UI => Step::Uid,
-                Combined::XZU if vr == VR::SQ => Step::Keep,
-                _ if c.has_dummy() => dummy_or_inside,
-                // `X/Z` on a Type 1 sequence: an empty one would break the IOD
-                _ if vr == VR::SQ => Step::Keep,
-                _ => Step::Empty,
-            },
-            AttributeType::Type2 | AttributeType::Type2C => match c {
-                Combined::XZU if vr == VR::UI => Step::Uid,
-                Combined::XZU if vr == VR::SQ => Step::Keep,
-                _ if c.has_empty() => Step::Empty,
-                _ => dummy_or_inside,
-            },
-            AttributeType::Type3 => type3(c),
-        },
-        IodLookup::NotInIod => type3(c),
-    }
-}
-
-fn type3<'p>(c: Combined) -> Step<'p> {
-    if c.has_remove() {
-        Step::Delete
-    } else {
-        Step::Empty
     }
 }
 
@@ -442,6 +432,11 @@ pub(crate) fn typed_value(vr: VR, text: &str) -> PrimitiveValue {
         VR::LT | VR::ST | VR::UT | VR::UR => PrimitiveValue::Str(text.to_string()),
         _ => PrimitiveValue::Strs(parts.map(str::to_string).collect()),
     }
+}
+
+/// Overlay Data (60xx,3000) of one of the 16 overlay groups (even groups 6000–601E).
+fn is_overlay_data(tag: Tag) -> bool {
+    (0x6000..=0x601E).contains(&tag.group()) && tag.group() % 2 == 0 && tag.element() == 0x3000
 }
 
 fn is_creator(tag: Tag) -> bool {
@@ -611,74 +606,148 @@ fn parse_un_items(bytes: &[u8]) -> Option<Vec<InMemDicomObject>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Applied, Engine};
+
+    const CT: &str = "1.2.840.10008.5.1.4.1.1.2";
+    const SEGMENTATION: &str = "1.2.840.10008.5.1.4.1.1.66.4";
+
+    fn apply(profile: &str, obj: &mut InMemDicomObject) -> Applied {
+        let compiled = crate::profile::compile_str("test.anon", profile);
+        let plan = compiled.plan.unwrap();
+        let keys = Keys::from_bytes(b"unit test key, sixteen bytes or more");
+        Engine::new(&plan, &keys).apply_dataset(obj).unwrap()
+    }
+
+    fn text(tag: Tag, vr: VR, value: &str) -> InMemElement {
+        DataElement::new(tag, vr, PrimitiveValue::from(value))
+    }
+
+    fn seq(tag: Tag, items: Vec<InMemDicomObject>) -> InMemElement {
+        DataElement::new(tag, VR::SQ, DataSetSequence::new(items, Length::UNDEFINED))
+    }
+
+    fn items(obj: &InMemDicomObject, tag: Tag) -> Option<usize> {
+        obj.get(tag).and_then(|e| e.items()).map(<[_]>::len)
+    }
+
+    fn item(obj: &InMemDicomObject, tag: Tag) -> &InMemDicomObject {
+        &obj.get(tag).unwrap().items().unwrap()[0]
+    }
+
+    fn object(sop_class: &str, rest: Vec<InMemElement>) -> InMemDicomObject {
+        let mut all = vec![text(Tag(0x0008, 0x0016), VR::UI, sop_class)];
+        all.extend(rest);
+        InMemDicomObject::from_element_iter(all)
+    }
+
+    fn code_item() -> InMemDicomObject {
+        InMemDicomObject::from_element_iter([
+            text(Tag(0x0008, 0x0100), VR::SH, "X1"),
+            text(Tag(0x0008, 0x0102), VR::SH, "99LOCAL"),
+        ])
+    }
 
     #[test]
-    fn combined_actions_follow_the_attribute_type() {
-        use AttributeType::*;
-        let listed = |t| IodLookup::Listed {
-            attribute_type: t,
-            usage: iod::ModuleUsage::Mandatory,
+    fn empty_keeps_the_items_of_a_type_1_sequence() {
+        // Person Identification Code Sequence: Type 1 inside Referring Physician
+        // Identification Sequence of a CT image, not in the IOD at the top level
+        let person = Tag(0x0040, 0x1101);
+        let referring = Tag(0x0008, 0x0096);
+        let mut obj = object(
+            CT,
+            vec![
+                seq(
+                    referring,
+                    vec![InMemDicomObject::from_element_iter([seq(
+                        person,
+                        vec![code_item()],
+                    )])],
+                ),
+                seq(person, vec![code_item()]),
+            ],
+        );
+        let applied = apply(
+            "default keep\n(0040,1101) empty\n(0008,0102) delete\n",
+            &mut obj,
+        );
+        assert_eq!(items(&obj, person), Some(0), "top level: emptied");
+        let inner = item(&obj, referring);
+        assert_eq!(items(inner, person), Some(1), "Type 1: items kept");
+        // the plan applied inside the kept items
+        assert!(item(inner, person).get(Tag(0x0008, 0x0102)).is_none());
+        // SOP Class UID, the outer sequence, the Type 1 sequence and its Code Value
+        assert_eq!(applied.counts.get("keep").copied(), Some(4));
+        assert_eq!(applied.counts.get("empty").copied(), Some(1));
+    }
+
+    #[test]
+    fn uid_sequences_in_functional_groups_are_kept_and_remapped() {
+        // Per-frame Functional Groups > Derivation Image > Source Image Sequence (X/Z/U*):
+        // the table does not describe Functional Group macros, so the default branch
+        // applies (kept, UIDs remapped inside); at the top level it is Type 3 (removed)
+        let source = Tag(0x0008, 0x2112);
+        let derivation = Tag(0x0008, 0x9124);
+        let per_frame = Tag(0x5200, 0x9230);
+        let referenced =
+            || InMemDicomObject::from_element_iter([text(Tag(0x0008, 0x1155), VR::UI, "1.2.3.4")]);
+        let mut obj = object(
+            SEGMENTATION,
+            vec![
+                seq(source, vec![referenced()]),
+                seq(
+                    per_frame,
+                    vec![InMemDicomObject::from_element_iter([seq(
+                        derivation,
+                        vec![InMemDicomObject::from_element_iter([seq(
+                            source,
+                            vec![referenced()],
+                        )])],
+                    )])],
+                ),
+            ],
+        );
+        apply(
+            "default keep\n(0008,2112) X/Z/U*\n(0008,1155) uid\n",
+            &mut obj,
+        );
+        assert!(obj.get(source).is_none());
+        let inner = item(item(item(&obj, per_frame), derivation), source);
+        let uid = inner.get(Tag(0x0008, 0x1155)).and_then(text_of).unwrap();
+        assert!(uid.starts_with("2.25."), "remapped");
+    }
+
+    #[test]
+    fn an_overlay_without_its_data_is_removed_whole() {
+        let overlay = |g: u16| {
+            vec![
+                DataElement::new(Tag(g, 0x0010), VR::US, PrimitiveValue::from(8_u16)),
+                DataElement::new(Tag(g, 0x0011), VR::US, PrimitiveValue::from(8_u16)),
+                text(Tag(g, 0x0040), VR::CS, "G"),
+                DataElement::new(
+                    Tag(g, 0x3000),
+                    VR::OW,
+                    PrimitiveValue::U8(vec![0; 8].into()),
+                ),
+            ]
         };
-        let name = |s: Step<'_>| s.name();
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type1))),
-            "replace"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type2))),
-            "empty"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type3))),
-            "delete"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZ, VR::LO, listed(Type1))),
-            "empty"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XD, VR::LO, listed(Type2))),
-            "replace"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::ZD, VR::LO, listed(Type3))),
-            "empty"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::UI, listed(Type1))),
-            "uid"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::SQ, listed(Type2))),
-            "keep"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::SQ, listed(Type3))),
-            "delete"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZ, VR::SQ, listed(Type1))),
-            "keep"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, IodLookup::NotInIod)),
-            "delete"
-        );
-        // unknown SOP class: the old tool's choices
-        let unknown = IodLookup::UnknownSopClass;
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, unknown)),
-            "replace"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZ, VR::LO, unknown)),
-            "empty"
-        );
-        assert_eq!(name(resolve_by_type(Combined::XZU, VR::UI, unknown)), "uid");
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::CS, unknown)),
-            "empty"
-        );
+        let mut elements = overlay(0x6000);
+        elements.extend(overlay(0x6002));
+        let mut obj = object(CT, elements);
+        apply("default keep\n(6000,3000) delete\n", &mut obj);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6000).count(), 0);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6002).count(), 4);
+        // emptied data goes the same way; a group that never had data is left alone
+        let mut obj = object(CT, overlay(0x6000));
+        obj.remove_element(Tag(0x6000, 0x3000));
+        obj.put(DataElement::new(
+            Tag(0x6004, 0x3000),
+            VR::OW,
+            PrimitiveValue::U8(vec![0; 8].into()),
+        ));
+        obj.put(text(Tag(0x6004, 0x0040), VR::CS, "G"));
+        apply("default keep\n(60xx,3000) empty\n", &mut obj);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6000).count(), 3);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6004).count(), 0);
     }
 
     #[test]

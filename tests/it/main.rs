@@ -8,6 +8,7 @@
 )]
 
 mod api;
+mod conform;
 mod convert;
 mod io;
 mod language;
