@@ -43,7 +43,11 @@ pub struct PlanArgs {
 
 pub fn plan(args: &PlanArgs) -> ExitStatus {
     let mut entries = profile_entries(&args.profiles, args.no_extra);
-    entries.extend(args.options.iter().map(|o| crate::profile::Entry::Builtin(o.clone())));
+    entries.extend(
+        args.options
+            .iter()
+            .map(|o| crate::profile::Entry::Builtin(o.clone())),
+    );
     let compiled = match compile_or_report(&entries, args.error_format, false) {
         Ok(c) => c,
         Err(status) => return status,

@@ -226,7 +226,14 @@ impl<'a> Walker<'a> {
         let vr = elem.vr();
         Ok(match step {
             Step::Delete => None,
-            Step::Keep | Step::Dummy if vr == VR::SQ => Some(self.inside_items(elem)?),
+            Step::Keep if vr == VR::SQ => Some(self.inside_items(elem)?),
+            // a dummy sequence: its items are kept with the plan applied inside, and the
+            // codes its items hold (a person's or an institution's identification code)
+            // are replaced too, because the code is the identifying value
+            Step::Dummy if vr == VR::SQ => {
+                let seq = self.inside_items(elem)?;
+                Some(self.dummy_codes(seq))
+            }
             Step::Keep => Some(elem),
             Step::Empty => Some(if vr == VR::SQ {
                 DataElement::new(
@@ -364,6 +371,24 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Replaces the Code Sequence Macro attributes that sit directly in the items of a
+    /// sequence with their dummies (docs/semantics.md, "Dummies").
+    fn dummy_codes(&self, elem: InMemElement) -> InMemElement {
+        let tag = elem.tag();
+        let Value::Sequence(seq) = elem.into_value() else {
+            return DataElement::empty(tag, VR::SQ);
+        };
+        let mut items: Vec<InMemDicomObject> = seq.into_items().into_vec();
+        for item in &mut items {
+            for code in CODE_MACRO {
+                if let Some(e) = item.take(code) {
+                    item.put(self.dummy(e));
+                }
+            }
+        }
+        DataElement::new(tag, VR::SQ, DataSetSequence::new(items, Length::UNDEFINED))
+    }
+
     /// Applies the plan inside each item of a sequence element.
     fn inside_items(&mut self, elem: InMemElement) -> Result<InMemElement, ApplyError> {
         let tag = elem.tag();
@@ -390,6 +415,16 @@ impl<'a> Walker<'a> {
         ))
     }
 }
+
+/// The attributes of the Code Sequence Macro (PS3.3 Table 8.8-1) that carry the code.
+const CODE_MACRO: [Tag; 6] = [
+    Tag(0x0008, 0x0100), // Code Value
+    Tag(0x0008, 0x0102), // Coding Scheme Designator
+    Tag(0x0008, 0x0103), // Coding Scheme Version
+    Tag(0x0008, 0x0104), // Code Meaning
+    Tag(0x0008, 0x0119), // Long Code Value
+    Tag(0x0008, 0x0120), // URN Code Value
+];
 
 fn needs_text(action: &Action) -> bool {
     matches!(
@@ -748,6 +783,29 @@ mod tests {
         apply("default keep\n(60xx,3000) empty\n", &mut obj);
         assert_eq!(obj.tags().filter(|t| t.group() == 0x6000).count(), 3);
         assert_eq!(obj.tags().filter(|t| t.group() == 0x6004).count(), 0);
+    }
+
+    #[test]
+    fn a_dummy_sequence_replaces_the_codes_it_holds() {
+        // Person Identification Code Sequence is `D` in the basic profile: keeping its
+        // items with the plan inside would keep the person's code (Code Value is not a
+        // rule of its own), so the codes directly in its items get dummies too
+        let person = Tag(0x0040, 0x1101);
+        let concept = Tag(0x0040, 0xA043);
+        let mut inner = code_item();
+        inner.put(seq(concept, vec![code_item()]));
+        let mut obj = object(CT, vec![seq(person, vec![inner])]);
+        apply("(0040,1101) replace\n", &mut obj);
+        let it = item(&obj, person);
+        let value = |o: &InMemDicomObject, t: Tag| o.get(t).unwrap().to_str().unwrap().to_string();
+        assert_eq!(value(it, Tag(0x0008, 0x0100)), "ANONYMIZED");
+        assert_eq!(value(it, Tag(0x0008, 0x0102)), "ANONYMIZED");
+        // codes deeper down are not the sequence's own code: the plan decides them
+        assert_eq!(value(item(it, concept), Tag(0x0008, 0x0100)), "X1");
+        // a kept sequence keeps its codes
+        let mut kept = object(CT, vec![seq(person, vec![code_item()])]);
+        apply("(0040,1101) keep\n", &mut kept);
+        assert_eq!(value(item(&kept, person), Tag(0x0008, 0x0100)), "X1");
     }
 
     #[test]
