@@ -11,4 +11,5 @@ mod convert;
 mod io;
 mod language;
 mod profiles;
+mod safety;
 mod support;

@@ -1,0 +1,708 @@
+//! Proof of safety: files that hide identifying data where tools usually miss it, run
+//! through the real binary with the default profile; none of it may reach an output.
+//! Bad inputs: every one gives a one-line reason, no output, and leaves the rest of the
+//! run alone. Every output parses with dcmdump (DCMTK).
+//!
+//! Each hiding place holds a unique marker `ZQXLEAKnn` (and, where the place has its own
+//! encoding, the marker's bytes in that encoding); a test fails with the marker's number,
+//! which names the place. docs/safety.md lists the places.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
+
+use crate::support::raw::{self, ex, ex_sq, im, im_sq, items_defined, items_undefined, txt, uid};
+use crate::support::{bin, dcmdump_errors};
+
+/// The prefix of every marker.
+const MARKER: &str = "ZQXLEAK";
+
+/// Japanese text used as a marker in ISO 2022 IR 87 and UTF-8 person names.
+const KANJI: &str = "漏洩試験";
+
+fn m(n: u32) -> String {
+    format!("{MARKER}{n:02}")
+}
+
+/// A UID of the source that must not survive (remapped everywhere).
+fn src_uid(n: u32) -> String {
+    format!("1.2.826.0.1.3680043.10.543.{}", 7000 + n)
+}
+
+/// A fixed 32-byte key, so outputs are reproducible.
+pub fn key_file(dir: &Path) -> PathBuf {
+    let path = dir.join("key.bin");
+    fs::write(&path, b"0123456789abcdef0123456789abcdef").unwrap();
+    path
+}
+
+/// One adversarial input: its bytes and what must not appear in its output besides the
+/// `ZQXLEAK` markers (original UIDs, text in other encodings).
+pub struct Case {
+    pub name: &'static str,
+    pub bytes: Vec<u8>,
+    pub secrets: Vec<(String, Vec<u8>)>,
+}
+
+fn uid_secrets(ns: &[u32]) -> Vec<(String, Vec<u8>)> {
+    ns.iter()
+        .map(|n| (format!("source UID #{n}"), src_uid(*n).into_bytes()))
+        .collect()
+}
+
+/// Standard identifying elements at the root of an explicit VR data set (below
+/// (0008,0020) so that callers can append in tag order).
+fn sop(n: u32) -> Vec<u8> {
+    [
+        ex(0x0008, 0x0016, b"UI", &uid(raw::CT_IMAGE)),
+        ex(0x0008, 0x0018, b"UI", &uid(&src_uid(n))),
+    ]
+    .concat()
+}
+
+/// PHI five sequences deep, in sequences the basic profile keeps; a private block, a
+/// digital signature and a file meta element (0002,0016) inside items.
+fn deep() -> Case {
+    let level5 = [
+        ex(0x0008, 0x0050, b"SH", &txt(&m(3))),
+        ex(0x0010, 0x0010, b"PN", &txt(&format!("{}^DEEP", m(4)))),
+        ex(0x0010, 0x0020, b"LO", &txt(&m(5))),
+        ex(0x0010, 0x1001, b"PN", &txt(&m(6))),
+        ex(0x0020, 0x000D, b"UI", &uid(&src_uid(4))),
+    ]
+    .concat();
+    let level4 = [
+        ex_sq(0x0008, 0x1115, &[level5]),
+        ex(0x0019, 0x0010, b"LO", &txt(&format!("{} CREATOR", m(7)))),
+        ex(0x0019, 0x1001, b"LO", &txt(&m(8))),
+    ]
+    .concat();
+    let signature = ex(0x0400, 0x0120, b"OB", &txt(&m(9)));
+    let level3 = [
+        ex_sq(0x0018, 0x9346, &[level4]),
+        ex_sq(0xFFFA, 0xFFFA, &[signature]),
+    ]
+    .concat();
+    let level2 = [
+        ex(0x0002, 0x0016, b"AE", &txt(&m(10))),
+        ex_sq(0x0054, 0x0016, &[level3]),
+    ]
+    .concat();
+    let level1 = ex_sq(0x0040, 0x0260, &[level2]);
+    let ds = [
+        sop(1),
+        ex_sq(0x0008, 0x9215, &[level1]),
+        ex(0x0010, 0x0010, b"PN", &txt(&format!("{}^ROOT", m(1)))),
+        ex(0x0010, 0x0020, b"LO", &txt(&m(2))),
+        ex(0x0020, 0x000D, b"UI", &uid(&src_uid(2))),
+        ex(0x0020, 0x000E, b"UI", &uid(&src_uid(3))),
+    ]
+    .concat();
+    Case {
+        name: "deep.dcm",
+        bytes: raw::simple(raw::EXPLICIT_LE, raw::CT_IMAGE, &src_uid(1), &ds),
+        secrets: uid_secrets(&[1, 2, 3, 4]),
+    }
+}
+
+/// Private elements in explicit VR: with a creator (text, PN, UN, a sequence holding a
+/// name, an odd-length OB), without a creator, and in the (gggg,0001-000F) range.
+fn private_explicit() -> Case {
+    let ds = [
+        sop(11),
+        ex(0x0009, 0x0010, b"LO", &txt(&format!("{} CREATOR", m(11)))),
+        ex(0x0009, 0x1001, b"LO", &txt(&m(12))),
+        ex(0x0009, 0x1002, b"PN", &txt(&m(13))),
+        ex(0x0009, 0x1003, b"UN", &txt(&m(14))),
+        ex_sq(0x0009, 0x1004, &[ex(0x0010, 0x0010, b"PN", &txt(&m(15)))]),
+        ex(0x0009, 0x1005, b"OB", m(16).as_bytes()),
+        ex(0x0011, 0x1001, b"LO", &txt(&m(17))),
+        ex(0x0013, 0x0001, b"LO", &txt(&m(18))),
+        ex(0x0020, 0x000D, b"UI", &uid(&src_uid(12))),
+    ]
+    .concat();
+    Case {
+        name: "private-explicit.dcm",
+        bytes: raw::simple(raw::EXPLICIT_LE, raw::CT_IMAGE, &src_uid(11), &ds),
+        secrets: uid_secrets(&[11, 12]),
+    }
+}
+
+/// Private elements in implicit VR (their VR is unknown to every reader): with and
+/// without a creator, an undefined-length private sequence holding a name, odd lengths.
+fn private_implicit() -> Case {
+    let ds = [
+        im(0x0008, 0x0016, &uid(raw::CT_IMAGE)),
+        im(0x0008, 0x0018, &uid(&src_uid(21))),
+        im(0x0009, 0x0010, &txt(&format!("{} CREATOR", m(20)))),
+        im(0x0009, 0x1001, &txt(&m(21))),
+        im_sq(0x0009, 0x1002, &[im(0x0010, 0x0010, &txt(&m(22)))]),
+        im(0x0009, 0x1003, m(25).as_bytes()),
+        im(0x0010, 0x0010, format!("{}^ODD", m(24)).as_bytes()),
+        im(0x0011, 0x1001, &txt(&m(23))),
+        im(0x0020, 0x000D, &uid(&src_uid(22))),
+    ]
+    .concat();
+    Case {
+        name: "private-implicit.dcm",
+        bytes: raw::simple(raw::IMPLICIT_LE, raw::CT_IMAGE, &src_uid(21), &ds),
+        secrets: uid_secrets(&[21, 22]),
+    }
+}
+
+/// Standard tags stored as explicit UN: a UID, names (one of odd length), sequences with
+/// defined- and undefined-length items (as implicit VR inside, PS3.5 6.2.2).
+fn explicit_un() -> Case {
+    let inner_seq = im_sq(0x0008, 0x1115, &[im(0x0010, 0x0010, &txt(&m(35)))]);
+    let undefined_items =
+        items_undefined(&[[im(0x0010, 0x0010, &txt(&m(34))), inner_seq].concat()]);
+    let ds = [
+        ex(0x0008, 0x0016, b"UI", &uid(raw::CT_IMAGE)),
+        ex(0x0008, 0x0018, b"UN", &uid(&src_uid(31))),
+        ex(0x0008, 0x0090, b"UN", &txt(&m(36))),
+        ex(
+            0x0008,
+            0x9215,
+            b"UN",
+            &items_defined(&[im(0x0010, 0x0010, &txt(&m(33)))]),
+        ),
+        ex(0x0010, 0x0010, b"UN", format!("{}^UNX", m(31)).as_bytes()),
+        ex(
+            0x0010,
+            0x1002,
+            b"UN",
+            &items_defined(&[im(0x0010, 0x0020, &txt(&m(32)))]),
+        ),
+        ex(0x0020, 0x000D, b"UN", &uid(&src_uid(32))),
+        ex(0x0040, 0x0260, b"UN", &undefined_items),
+    ]
+    .concat();
+    Case {
+        name: "explicit-un.dcm",
+        bytes: raw::simple(raw::EXPLICIT_LE, raw::CT_IMAGE, &src_uid(31), &ds),
+        secrets: uid_secrets(&[31, 32]),
+    }
+}
+
+/// Odd-length values (not padded, as some writers do).
+fn odd_lengths() -> Case {
+    let ds = [
+        ex(0x0008, 0x0016, b"UI", &uid(raw::CT_IMAGE)),
+        ex(0x0008, 0x0018, b"UI", src_uid(41).as_bytes()),
+        ex(0x0008, 0x0080, b"LO", format!("{}^HOSP", m(43)).as_bytes()),
+        ex(0x0010, 0x0010, b"PN", format!("{}^ODD", m(41)).as_bytes()),
+        ex(0x0010, 0x0020, b"LO", m(42).as_bytes()),
+        ex(0x0010, 0x1000, b"LO", format!("{}ABC", m(44)).as_bytes()),
+        ex(
+            0x0020,
+            0x000D,
+            b"UI",
+            format!("{}1", src_uid(42)).as_bytes(),
+        ),
+    ]
+    .concat();
+    let mut secrets = uid_secrets(&[41]);
+    secrets.push((
+        "odd study UID".into(),
+        format!("{}1", src_uid(42)).into_bytes(),
+    ));
+    Case {
+        name: "odd-lengths.dcm",
+        bytes: raw::simple(raw::EXPLICIT_LE, raw::CT_IMAGE, &src_uid(41), &ds),
+        secrets,
+    }
+}
+
+/// The bytes of `text` in a character set (for the escape-sequence sets, without the
+/// escapes around it, so that any re-encoding of the same text is found).
+fn encoded(charset: &str, text: &str) -> Vec<u8> {
+    let cs = SpecificCharacterSet::from_code(charset).unwrap();
+    let bytes = cs.encode(text).unwrap();
+    if bytes.first() == Some(&0x1B) {
+        // ESC $ B ... ESC ( B
+        bytes[3..bytes.len() - 3].to_vec()
+    } else {
+        bytes
+    }
+}
+
+/// Person names in ISO 2022 IR 87 (Japanese, with escape sequences), as in PS3.5 H.3.1.
+fn japanese() -> Case {
+    let jis = SpecificCharacterSet::from_code("ISO_IR 87")
+        .unwrap()
+        .encode(KANJI)
+        .unwrap();
+    let mut name = format!("{}^TARO=", m(51)).into_bytes();
+    name.extend_from_slice(&jis);
+    name.extend_from_slice(b"^");
+    name.extend_from_slice(&jis);
+    let mut other = b"=".to_vec();
+    other.extend_from_slice(&jis);
+    let ds = [
+        ex(0x0008, 0x0005, b"CS", &txt("\\ISO 2022 IR 87")),
+        sop(51),
+        ex(0x0008, 0x0090, b"PN", &txt_bytes(&other)),
+        ex(0x0010, 0x0010, b"PN", &txt_bytes(&name)),
+        ex(0x0010, 0x1001, b"PN", &txt_bytes(&other)),
+        ex(0x0032, 0x1032, b"PN", &txt_bytes(&name)),
+    ]
+    .concat();
+    Case {
+        name: "iso2022-japanese.dcm",
+        bytes: raw::simple(raw::EXPLICIT_LE, raw::CT_IMAGE, &src_uid(51), &ds),
+        secrets: vec![
+            ("kanji in JIS X 0208".into(), encoded("ISO_IR 87", KANJI)),
+            (
+                "kanji re-encoded in UTF-8".into(),
+                KANJI.as_bytes().to_vec(),
+            ),
+        ],
+    }
+}
+
+fn txt_bytes(b: &[u8]) -> Vec<u8> {
+    let mut v = b.to_vec();
+    if v.len() % 2 == 1 {
+        v.push(b' ');
+    }
+    v
+}
+
+/// Person names in UTF-8 (ISO_IR 192).
+fn utf8() -> Case {
+    let name = format!("{}^Jörg={KANJI}^太郎", m(61));
+    let ds = [
+        ex(0x0008, 0x0005, b"CS", &txt("ISO_IR 192")),
+        sop(61),
+        ex(0x0008, 0x0090, b"PN", &txt(&format!("Müller^{}", m(62)))),
+        ex(0x0010, 0x0010, b"PN", &txt(&name)),
+        ex(0x0010, 0x1001, b"PN", &txt(&format!("{KANJI}^Ünal"))),
+    ]
+    .concat();
+    Case {
+        name: "utf8.dcm",
+        bytes: raw::simple(raw::EXPLICIT_LE, raw::CT_IMAGE, &src_uid(61), &ds),
+        secrets: vec![
+            ("kanji in UTF-8".into(), KANJI.as_bytes().to_vec()),
+            ("kanji re-encoded in UTF-16LE".into(), utf16le(KANJI)),
+        ],
+    }
+}
+
+fn utf16le(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+fn utf16be(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_be_bytes).collect()
+}
+
+/// Curve data (50xx) and overlay comments and data (60xx).
+fn overlay_curve() -> Case {
+    let ds = [
+        sop(71),
+        ex(0x0010, 0x0010, b"PN", &txt("ANON")),
+        ex(0x5000, 0x0005, b"US", &1u16.to_le_bytes()),
+        ex(0x5000, 0x2500, b"LO", &txt(&m(71))),
+        ex(0x5000, 0x3000, b"OB", &txt(&m(72))),
+        ex(0x5002, 0x0022, b"LO", &txt(&m(73))),
+        ex(0x6000, 0x0010, b"US", &8u16.to_le_bytes()),
+        ex(0x6000, 0x0011, b"US", &8u16.to_le_bytes()),
+        ex(0x6000, 0x3000, b"OW", &txt(&m(74))),
+        ex(0x6000, 0x4000, b"LT", &txt(&m(75))),
+        ex(0x6002, 0x4000, b"LT", &txt(&m(76))),
+    ]
+    .concat();
+    Case {
+        name: "overlay-curve.dcm",
+        bytes: raw::simple(raw::EXPLICIT_LE, raw::CT_IMAGE, &src_uid(71), &ds),
+        secrets: uid_secrets(&[71]),
+    }
+}
+
+/// Digital signatures (FFFA,FFFA), at the root and inside a kept sequence; the
+/// Original Attributes Sequence that keeps the values a previous edit replaced.
+fn signatures() -> Case {
+    let signature = [
+        ex(0x0400, 0x0005, b"US", &1u16.to_le_bytes()),
+        ex(0x0400, 0x0100, b"UI", &uid(&src_uid(82))),
+        ex(0x0400, 0x0105, b"DT", &txt("20200101120000")),
+        ex(0x0400, 0x0115, b"OB", &txt(&m(81))),
+        ex(0x0400, 0x0120, b"OB", &txt(&m(82))),
+    ]
+    .concat();
+    let modified = ex_sq(0x0400, 0x0550, &[ex(0x0010, 0x0010, b"PN", &txt(&m(83)))]);
+    let nested_signature = ex_sq(0xFFFA, 0xFFFA, &[ex(0x0400, 0x0120, b"OB", &txt(&m(84)))]);
+    let ds = [
+        sop(81),
+        ex_sq(0x0008, 0x9215, &[nested_signature]),
+        ex_sq(0x0400, 0x0561, &[modified]),
+        ex_sq(0xFFFA, 0xFFFA, &[signature]),
+    ]
+    .concat();
+    Case {
+        name: "signatures.dcm",
+        bytes: raw::simple(raw::EXPLICIT_LE, raw::CT_IMAGE, &src_uid(81), &ds),
+        secrets: uid_secrets(&[81, 82]),
+    }
+}
+
+/// Root elements after the pixel data: a private block, a private element without a
+/// creator, a signature, trailing padding, and an out-of-order public name.
+fn trailer(base: u32) -> Vec<u8> {
+    [
+        ex(0x0010, 0x1001, b"PN", &txt(&m(base))),
+        ex(
+            0x7FE1,
+            0x0010,
+            b"LO",
+            &txt(&format!("{} CREATOR", m(base + 1))),
+        ),
+        ex(0x7FE1, 0x1001, b"LO", &txt(&m(base + 2))),
+        ex(0x7FE3, 0x0001, b"LO", &txt(&m(base + 3))),
+        ex_sq(
+            0xFFFA,
+            0xFFFA,
+            &[ex(0x0400, 0x0120, b"OB", &txt(&m(base + 4)))],
+        ),
+        ex(0xFFFC, 0xFFFC, b"OB", &txt(&m(base + 5))),
+    ]
+    .concat()
+}
+
+fn image_module() -> Vec<u8> {
+    [
+        ex(0x0028, 0x0002, b"US", &1u16.to_le_bytes()),
+        ex(0x0028, 0x0004, b"CS", &txt("MONOCHROME2")),
+        ex(0x0028, 0x0010, b"US", &2u16.to_le_bytes()),
+        ex(0x0028, 0x0011, b"US", &2u16.to_le_bytes()),
+        ex(0x0028, 0x0100, b"US", &8u16.to_le_bytes()),
+        ex(0x0028, 0x0101, b"US", &8u16.to_le_bytes()),
+        ex(0x0028, 0x0102, b"US", &7u16.to_le_bytes()),
+        ex(0x0028, 0x0103, b"US", &0u16.to_le_bytes()),
+    ]
+    .concat()
+}
+
+/// Native pixel data followed by [`trailer`].
+fn after_native_pixels() -> Case {
+    let ds = [
+        ex(0x0008, 0x0016, b"UI", &uid(raw::SC_IMAGE)),
+        ex(0x0008, 0x0018, b"UI", &uid(&src_uid(91))),
+        ex(0x0010, 0x0010, b"PN", &txt(&m(90))),
+        image_module(),
+        ex(0x7FE0, 0x0010, b"OB", &[1, 2, 3, 4]),
+        trailer(91),
+    ]
+    .concat();
+    Case {
+        name: "after-native-pixels.dcm",
+        bytes: raw::simple(raw::EXPLICIT_LE, raw::SC_IMAGE, &src_uid(91), &ds),
+        secrets: uid_secrets(&[91]),
+    }
+}
+
+/// Encapsulated pixel data (JPEG baseline framing) followed by [`trailer`].
+fn after_encapsulated_pixels() -> Case {
+    let mut pixels = b"\xe0\x7f\x10\x00OB\0\0\xff\xff\xff\xff".to_vec();
+    pixels.extend(items_defined(&[Vec::new(), vec![0xFF, 0xD8, 0xFF, 0xD9]]));
+    pixels.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    let ds = [
+        ex(0x0008, 0x0016, b"UI", &uid(raw::SC_IMAGE)),
+        ex(0x0008, 0x0018, b"UI", &uid(&src_uid(101))),
+        ex(0x0010, 0x0010, b"PN", &txt(&m(100))),
+        image_module(),
+        pixels,
+        trailer(101),
+    ]
+    .concat();
+    Case {
+        name: "after-encapsulated-pixels.dcm",
+        bytes: raw::simple("1.2.840.10008.1.2.4.50", raw::SC_IMAGE, &src_uid(101), &ds),
+        secrets: uid_secrets(&[101]),
+    }
+}
+
+/// File meta: a preamble holding text, the AE titles, the presentation addresses, the
+/// implementation version name, the private meta elements (0002,0100)/(0002,0102).
+fn meta_fields() -> Case {
+    let mut preamble = [0u8; 128];
+    let text = format!("II*\0 {} preamble", m(111));
+    preamble[..text.len()].copy_from_slice(text.as_bytes());
+    let mut meta = raw::meta_elements(raw::EXPLICIT_LE, raw::CT_IMAGE, &src_uid(111));
+    meta.extend([
+        ex(0x0002, 0x0013, b"SH", &txt(&m(112))),
+        ex(0x0002, 0x0016, b"AE", &txt(&m(113))),
+        ex(0x0002, 0x0017, b"AE", &txt(&m(114))),
+        ex(0x0002, 0x0018, b"AE", &txt(&m(115))),
+        ex(
+            0x0002,
+            0x0026,
+            b"UR",
+            &txt(&format!("dicom://{}.example.org:104", m(116))),
+        ),
+        ex(0x0002, 0x0100, b"UI", &uid(&src_uid(112))),
+        ex(0x0002, 0x0102, b"OB", &txt(&m(117))),
+    ]);
+    let ds = [sop(111), ex(0x0010, 0x0010, b"PN", &txt("ANON"))].concat();
+    Case {
+        name: "meta-fields.dcm",
+        bytes: raw::part10(&preamble, &meta, None, &ds),
+        secrets: uid_secrets(&[111, 112]),
+    }
+}
+
+/// A meta group length that ends before the AE title and private meta elements: a
+/// reader then finds them at the start of the data set.
+fn meta_short_group_length() -> Case {
+    let meta = raw::meta_elements(raw::EXPLICIT_LE, raw::CT_IMAGE, &src_uid(121));
+    let group_length: u32 = meta.iter().map(|e| e.len() as u32).sum();
+    let ds = [
+        ex(0x0002, 0x0016, b"AE", &txt(&m(121))),
+        ex(0x0002, 0x0100, b"UI", &uid(&src_uid(122))),
+        ex(0x0002, 0x0102, b"OB", &txt(&m(122))),
+        sop(121),
+        ex(0x0010, 0x0010, b"PN", &txt(&m(123))),
+    ]
+    .concat();
+    Case {
+        name: "meta-short-group-length.dcm",
+        bytes: raw::part10(&[0; 128], &meta, Some(group_length), &ds),
+        secrets: uid_secrets(&[121, 122]),
+    }
+}
+
+/// A bare data set (no preamble, no meta), implicit VR.
+fn bare() -> Case {
+    let ds = [
+        im(0x0008, 0x0016, &uid(raw::CT_IMAGE)),
+        im(0x0008, 0x0018, &uid(&src_uid(131))),
+        im(0x0009, 0x0010, &txt("ACME 1.0")),
+        im(0x0009, 0x1001, &txt(&m(132))),
+        im(0x0010, 0x0010, &txt(&m(131))),
+    ]
+    .concat();
+    Case {
+        name: "bare-data-set.dcm",
+        bytes: ds,
+        secrets: uid_secrets(&[131]),
+    }
+}
+
+/// Every adversarial input.
+pub fn cases() -> Vec<Case> {
+    vec![
+        deep(),
+        private_explicit(),
+        private_implicit(),
+        explicit_un(),
+        odd_lengths(),
+        japanese(),
+        utf8(),
+        overlay_curve(),
+        signatures(),
+        after_native_pixels(),
+        after_encapsulated_pixels(),
+        meta_fields(),
+        meta_short_group_length(),
+        bare(),
+    ]
+}
+
+/// Where `needle` occurs in `hay`.
+fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return Vec::new();
+    }
+    hay.windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// What of the secrets of `case` is in `bytes`: marker numbers and secret names.
+pub fn leaks(case: &Case, bytes: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (encoding, needle) in [
+        ("ascii", MARKER.as_bytes().to_vec()),
+        ("utf-16le", utf16le(MARKER)),
+        ("utf-16be", utf16be(MARKER)),
+    ] {
+        for at in find_all(bytes, &needle) {
+            // the marker's number names the hiding place (ASCII only)
+            let digits: String = bytes
+                .iter()
+                .skip(at + needle.len())
+                .take(3)
+                .take_while(|b| encoding == "ascii" && b.is_ascii_digit())
+                .map(|b| char::from(*b))
+                .collect();
+            found.push(format!("marker {MARKER}{digits} ({encoding}) at byte {at}"));
+        }
+    }
+    for (what, needle) in &case.secrets {
+        for at in find_all(bytes, needle) {
+            found.push(format!("{what} at byte {at}"));
+        }
+    }
+    found
+}
+
+/// Writes every case into `dir` and returns the paths.
+pub fn write_cases(dir: &Path) -> Vec<(Case, PathBuf)> {
+    fs::create_dir_all(dir).unwrap();
+    cases()
+        .into_iter()
+        .map(|c| {
+            let p = dir.join(c.name);
+            fs::write(&p, &c.bytes).unwrap();
+            (c, p)
+        })
+        .collect()
+}
+
+#[test]
+fn the_sources_hold_what_the_test_looks_for() {
+    // guards the test itself: every marker and secret is in its source
+    for case in cases() {
+        let found = leaks(&case, &case.bytes);
+        assert!(
+            found.iter().any(|f| f.starts_with("marker")),
+            "{}: no marker in the source",
+            case.name
+        );
+        for (what, _) in case
+            .secrets
+            .iter()
+            .filter(|(w, _)| !w.contains("re-encoded"))
+        {
+            assert!(
+                found.iter().any(|f| f.starts_with(what.as_str())),
+                "{}: {what} not in the source",
+                case.name
+            );
+        }
+    }
+}
+
+#[test]
+fn adversarial_files_leak_nothing_under_the_basic_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("in");
+    let dst = tmp.path().join("out");
+    let cases = write_cases(&src);
+    let key = key_file(tmp.path());
+    let out = bin()
+        .args(["run", "-q", "--key-file"])
+        .arg(&key)
+        .arg(&src)
+        .arg(&dst)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains(MARKER) && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+
+    let mut problems: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (case, _) in &cases {
+        let path = dst.join(case.name);
+        let Ok(bytes) = fs::read(&path) else {
+            problems
+                .entry(case.name)
+                .or_default()
+                .push("no output".into());
+            continue;
+        };
+        problems
+            .entry(case.name)
+            .or_default()
+            .extend(leaks(case, &bytes));
+        if let Some(e) = dcmdump_errors(&path) {
+            if !e.is_empty() {
+                problems
+                    .entry(case.name)
+                    .or_default()
+                    .push(format!("dcmdump: {e}"));
+            }
+        }
+        // the output is a de-identified Part 10 file with a remapped instance UID
+        let obj = dicom_object::open_file(&path).unwrap();
+        let removed = obj.element(dicom_core::Tag(0x0012, 0x0062)).unwrap();
+        assert_eq!(removed.to_str().unwrap().trim(), "YES", "{}", case.name);
+        assert!(
+            obj.meta()
+                .media_storage_sop_instance_uid()
+                .starts_with("2.25."),
+            "{}",
+            case.name
+        );
+    }
+    problems.retain(|_, v| !v.is_empty());
+    assert!(
+        problems.is_empty(),
+        "leaks or invalid outputs: {problems:#?}"
+    );
+}
+
+#[test]
+fn kept_sequences_stored_as_un_are_walked_or_removed() {
+    // implicit VR: a private sequence and an unknown public one, both with a defined
+    // length, read as UN; the plan keeps them (`--keep-private`, `default keep`), so it must
+    // apply inside their items. A UN value that starts like a sequence but does not parse
+    // is removed, not kept.
+    let unknown = dicom_core::Tag(0x0018, 0x9FF0);
+    assert_eq!(dicom_anonymizer::dictionary::vr_of(unknown), None);
+    let item = im(0x0010, 0x0010, &txt(&m(151)));
+    let mut garbage = items_defined(std::slice::from_ref(&item));
+    garbage.truncate(garbage.len() - 3);
+    let ds = [
+        im(0x0008, 0x0016, &uid(raw::CT_IMAGE)),
+        im(0x0008, 0x0018, &uid(&src_uid(151))),
+        im(0x0009, 0x0010, &txt("ACME 1.0")),
+        im(0x0009, 0x1001, &items_defined(std::slice::from_ref(&item))),
+        im(0x0009, 0x1002, &garbage),
+        im(0x0009, 0x1003, &txt("KEPT PRIVATE")),
+        im(
+            0x0018,
+            0x9FF0,
+            &items_undefined(&[im(0x0010, 0x0020, &txt(&m(152)))]),
+        ),
+    ]
+    .concat();
+    let case = Case {
+        name: "un-sequences.dcm",
+        bytes: raw::simple(raw::IMPLICIT_LE, raw::CT_IMAGE, &src_uid(151), &ds),
+        secrets: uid_secrets(&[151]),
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join(case.name);
+    fs::write(&src, &case.bytes).unwrap();
+    let dst = tmp.path().join("out.dcm");
+    let key = key_file(tmp.path());
+    bin()
+        .args(["run", "-q", "--keep-private", "--key-file"])
+        .arg(&key)
+        .arg(&src)
+        .arg(&dst)
+        .assert()
+        .success();
+    let bytes = fs::read(&dst).unwrap();
+    assert_eq!(leaks(&case, &bytes), Vec::<String>::new());
+    let obj = dicom_object::open_file(&dst).unwrap();
+    // the sequences are kept, with the plan applied inside; the garbage is gone
+    let seq = obj.element(dicom_core::Tag(0x0009, 0x1001)).unwrap();
+    assert_eq!(seq.items().map(|i| i.len()), Some(1));
+    assert!(obj.get(dicom_core::Tag(0x0009, 0x1002)).is_none());
+    assert!(obj.get(dicom_core::Tag(0x0009, 0x1003)).is_some());
+    assert_eq!(
+        obj.element(unknown).unwrap().items().map(|i| i.len()),
+        Some(1)
+    );
+    assert_eq!(dcmdump_errors(&dst).unwrap_or_default(), "");
+}
