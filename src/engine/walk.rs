@@ -131,15 +131,7 @@ impl<'a> Walker<'a> {
         creator: Option<&str>,
     ) -> Result<Option<InMemElement>, ApplyError> {
         let tag = elem.tag();
-        // retired group lengths would be wrong after any change; signatures and
-        // trailing padding cannot survive de-identification; file meta elements (group
-        // 0002) have no place in a data set (a meta group length that is too short puts
-        // them there) and no rule may keep them
-        if tag.element() == 0x0000
-            || tag.group() == 0x0002
-            || tag == Tag(0xFFFA, 0xFFFA)
-            || tag == Tag(0xFFFC, 0xFFFC)
-        {
+        if always_removed(tag) {
             self.count("delete");
             return Ok(None);
         }
@@ -159,37 +151,7 @@ impl<'a> Walker<'a> {
     /// Turns an action into what to do with this element (combined actions by the
     /// IOD; actions that cannot apply to the element's VR fall back to `delete`).
     fn resolve<'p>(&self, action: &'p Action, tag: Tag, vr: VR) -> Step<'p> {
-        let fits = crate::plan::check_action_vr(action, vr).is_ok()
-            && !(vr == VR::UN && needs_text(action));
-        if !fits {
-            // only reachable through masks, private rules or unknown VRs: removing the
-            // element is the one choice that cannot leak
-            return Step::Delete;
-        }
-        match action {
-            Action::Keep => Step::Keep,
-            Action::Delete => Step::Delete,
-            Action::Empty => Step::Empty,
-            Action::Replace => Step::Dummy,
-            Action::Set(v) => Step::Set(v),
-            Action::Uid => Step::Uid,
-            Action::Hash => Step::Hash,
-            Action::ShiftDate => Step::ShiftDate,
-            Action::Regexp(r) => Step::Regexp(r),
-            Action::Combined(c) => self.resolve_combined(*c, tag, vr),
-        }
-    }
-
-    fn resolve_combined<'p>(&self, c: Combined, tag: Tag, vr: VR) -> Step<'p> {
-        let lookup = match &self.sop_class {
-            Some(sop) => {
-                let mut path = self.seq_path.clone();
-                path.push(tag);
-                iod::lookup(sop, &path)
-            }
-            None => IodLookup::UnknownSopClass,
-        };
-        resolve_by_type(c, vr, lookup)
+        resolve_action(action, tag, vr, self.sop_class.as_deref(), &self.seq_path)
     }
 
     fn apply(
@@ -366,6 +328,58 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// Elements removed whatever the plan says: retired group lengths (they would be wrong
+/// after any change); signatures and trailing padding (they cannot survive
+/// de-identification); file meta elements (group 0002), which have no place in a data set
+/// (a meta group length that is too short puts them there).
+pub(crate) fn always_removed(tag: Tag) -> bool {
+    tag.element() == 0x0000
+        || tag.group() == 0x0002
+        || tag == Tag(0xFFFA, 0xFFFA)
+        || tag == Tag(0xFFFC, 0xFFFC)
+}
+
+/// What to do with an element of `tag` and `vr` under `action`, in an instance of
+/// `sop_class`, inside the sequences `seq_path` (outermost first): combined actions are
+/// resolved by the IOD; an action that cannot apply to the VR becomes `delete`.
+pub(crate) fn resolve_action<'p>(
+    action: &'p Action,
+    tag: Tag,
+    vr: VR,
+    sop_class: Option<&str>,
+    seq_path: &[Tag],
+) -> Step<'p> {
+    let fits =
+        crate::plan::check_action_vr(action, vr).is_ok() && !(vr == VR::UN && needs_text(action));
+    if !fits {
+        // only reachable through masks, private rules or unknown VRs: removing the
+        // element is the one choice that cannot leak
+        return Step::Delete;
+    }
+    match action {
+        Action::Keep => Step::Keep,
+        Action::Delete => Step::Delete,
+        Action::Empty => Step::Empty,
+        Action::Replace => Step::Dummy,
+        Action::Set(v) => Step::Set(v),
+        Action::Uid => Step::Uid,
+        Action::Hash => Step::Hash,
+        Action::ShiftDate => Step::ShiftDate,
+        Action::Regexp(r) => Step::Regexp(r),
+        Action::Combined(c) => {
+            let lookup = match sop_class {
+                Some(sop) => {
+                    let mut path = seq_path.to_vec();
+                    path.push(tag);
+                    iod::lookup(sop, &path)
+                }
+                None => IodLookup::UnknownSopClass,
+            };
+            resolve_by_type(*c, vr, lookup)
+        }
+    }
+}
+
 /// The branch of a combined action for an element, given what the IOD says.
 ///
 /// Type 1/1C: `D` if the action has it, else `Z`. Type 2/2C: `Z` if it has it, else
@@ -460,7 +474,7 @@ fn is_creator(tag: Tag) -> bool {
 }
 
 /// Private creators of a data set: (group, block) → creator value.
-fn creators_of(obj: &InMemDicomObject) -> HashMap<(u16, u8), String> {
+pub(crate) fn creators_of(obj: &InMemDicomObject) -> HashMap<(u16, u8), String> {
     obj.iter()
         .filter(|e| is_creator(e.tag()))
         .filter_map(|e| {

@@ -8,6 +8,7 @@
 )]
 
 mod convert;
+mod fuzz;
 mod io;
 mod language;
 mod profiles;

@@ -709,7 +709,7 @@ fn kept_sequences_stored_as_un_are_walked_or_removed() {
 
 /// An image with markers at the root, five sequences deep and in the pixel data's
 /// neighbourhood: the base of the truncated and malformed inputs.
-fn marked_image() -> Vec<u8> {
+pub fn marked_image() -> Vec<u8> {
     let deep = deep();
     // the data set of `deep()` (after its meta), then the image
     let meta_len = 132
