@@ -7,6 +7,7 @@
     reason = "tests"
 )]
 
+mod check;
 mod convert;
 mod fuzz;
 mod io;
