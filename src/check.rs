@@ -831,26 +831,20 @@ fn bytes_containing<'n>(path: &Path, needles: &[&'n str]) -> std::io::Result<Vec
         return Ok(Vec::new());
     }
     const CHUNK: usize = 4 << 20;
+    let matcher = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(needles)
+        .map_err(std::io::Error::other)?;
     let longest = needles.iter().map(|n| n.len()).max().unwrap_or(0);
     let mut found: Vec<Option<u64>> = vec![None; needles.len()];
     let mut f = File::open(path)?;
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + longest);
     let mut base: u64 = 0; // file offset of buf[0]
-    let finder: Vec<Vec<u8>> = needles.iter().map(|n| n.as_bytes().to_vec()).collect();
     loop {
-        let keep = buf.len();
-        buf.resize(keep + CHUNK, 0);
-        let n = read_full(&mut f, buf.get_mut(keep..).unwrap_or_default())?;
-        buf.truncate(keep + n);
-        buf.make_ascii_lowercase();
-        for (i, needle) in finder.iter().enumerate() {
-            if found.get(i).is_some_and(Option::is_some) {
-                continue;
-            }
-            if let Some(at) = find(&buf, needle) {
-                if let Some(slot) = found.get_mut(i) {
-                    *slot = Some(base + at as u64);
-                }
+        let n = (&mut f).take(CHUNK as u64).read_to_end(&mut buf)?;
+        for m in matcher.find_overlapping_iter(&buf) {
+            if let Some(slot @ None) = found.get_mut(m.pattern().as_usize()) {
+                *slot = Some(base + m.start() as u64);
             }
         }
         if n == 0 || found.iter().all(Option::is_some) {
@@ -866,27 +860,6 @@ fn bytes_containing<'n>(path: &Path, needles: &[&'n str]) -> std::io::Result<Vec
         .zip(found)
         .filter_map(|(n, f)| f.map(|o| (*n, o)))
         .collect())
-}
-
-fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while let Some(rest) = buf.get_mut(n..) {
-        if rest.is_empty() {
-            break;
-        }
-        match f.read(rest)? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The output files of a tree (sorted), or DST itself when it is a file.

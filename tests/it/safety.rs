@@ -1023,3 +1023,64 @@ cd "$3" && find . | sort; exit $rc"#;
     assert!(lines[0].contains("No space left on device"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn every_corpus_output_parses_with_dcmdump_and_checks_clean() {
+    // the whole test corpus through the binary: every output is valid for DCMTK, and
+    // `check --source` finds nothing in any of them
+    let tmp = tempfile::tempdir().unwrap();
+    let src = crate::support::root().join("tests/data/corpus/files");
+    let dst = tmp.path().join("out");
+    let key = key_file(tmp.path());
+    let out = bin()
+        .args(["run", "-q", "--key-file"])
+        .arg(&key)
+        .arg(&src)
+        .arg(&dst)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.ends_with("\n")
+            && stderr
+                .lines()
+                .last()
+                .unwrap()
+                .starts_with("219 written, 4 skipped, 4 failed"),
+        "{stderr}"
+    );
+    let outputs: Vec<PathBuf> = fs::read_dir(&dst)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(outputs.len(), 219);
+    // one dcmdump for all of them (it names the file in its error lines)
+    if let Ok(out) = std::process::Command::new("dcmdump")
+        .arg("-q")
+        .args(&outputs)
+        .output()
+    {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("E:") || l.starts_with("F:"))
+            .collect();
+        assert!(out.status.success() && errors.is_empty(), "{errors:#?}");
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "dcmdump is required when CI is set"
+        );
+    }
+    let check = bin()
+        .arg("check")
+        .arg("--source")
+        .arg(&src)
+        .arg(&dst)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(stdout, "checked 219 files: 219 clean, 0 with findings\n");
+    assert_eq!(check.status.code(), Some(0));
+}
