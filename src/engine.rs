@@ -32,6 +32,12 @@ pub use walk::MAX_DEPTH;
 /// How many elements each action was applied to (by canonical action name).
 pub type Counts = BTreeMap<String, u64>;
 
+/// True for a value that can go into a file meta UID element: digits and dots, at most
+/// 64 characters (leading zeros, common in real files, are accepted as readers do).
+fn meta_uid(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
 /// What the engine does to one element, after resolving combined actions: what `check`
 /// expects to find in an output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,14 +185,16 @@ impl<'a> Engine<'a> {
     ) -> Result<Applied, ApplyError> {
         let original_meta_instance = file.meta().media_storage_sop_instance_uid.clone();
         let applied = self.apply_dataset(file)?;
+        // only UIDs go into the meta: a data set value with other characters would make a
+        // meta group that no reader accepts (found by fuzzing)
         let sop_class = file
             .get(SOP_CLASS_UID)
             .and_then(walk::text_of)
-            .filter(|s| !s.is_empty());
+            .filter(|s| meta_uid(s));
         let sop_instance = file
             .get(SOP_INSTANCE_UID)
             .and_then(walk::text_of)
-            .filter(|s| !s.is_empty());
+            .filter(|s| meta_uid(s));
         let instance = match sop_instance {
             Some(uid) => uid,
             // the data set has no instance UID (deleted by the plan, or never there):
