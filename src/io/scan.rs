@@ -75,7 +75,7 @@ pub(crate) enum ScanError {
     UndefinedLengthUn { tag: Tag, offset: u64 },
     /// More than [`MAX_DEPTH`] nested sequences.
     TooDeep { offset: u64 },
-    /// A structure the walk does not understand; a full read by dicom-object may still work.
+    /// A structure the walk does not understand: the file is refused.
     Structure { offset: u64, what: &'static str },
 }
 

@@ -67,3 +67,20 @@ fn write_adversarial_seeds() {
     )
     .unwrap();
 }
+
+#[test]
+fn a_structure_the_walk_cannot_follow_is_refused_before_parsing() {
+    // found by fuzzing: (FFFE,0000) where an element was expected, then a forged length;
+    // the file used to go to dicom-object's full read, which allocated and zero-filled
+    // 4 GB (a minute and 4 GB of memory for a 1 KB file)
+    let path = crate::support::root()
+        .join("fuzz/corpus/deidentify/found-forged-length-after-unparsed-structure");
+    let start = std::time::Instant::now();
+    let err = dicom_anonymizer::io::load(&path, &Default::default()).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        dicom_anonymizer::io::ReadErrorKind::Malformed,
+        "{err}"
+    );
+    assert!(start.elapsed().as_secs() < 5);
+}
