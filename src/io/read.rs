@@ -573,11 +573,14 @@ fn load_bare(
     r.seek(SeekFrom::Start(0))?;
     let obj = InMemDicomObject::read_dataset_with_ts(&mut r, ts)
         .map_err(|e| dataset_error(&e, TruncatedIn::Header, file_len))?;
+    // only a UID may go into the meta: any other text makes a meta group that no reader
+    // accepts (found by fuzzing); without one the element is empty
     let uid_of = |tag: Tag| {
         obj.get(tag)
             .filter(|e| e.vr() == dicom_core::VR::UI)
             .and_then(|e| e.value().to_str().ok())
             .map(|s| s.trim_end_matches(['\0', ' ']).to_owned())
+            .filter(|s| s.len() <= 64 && s.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
             .unwrap_or_default()
     };
     let meta = FileMetaTableBuilder::new()
