@@ -84,3 +84,22 @@ fn a_structure_the_walk_cannot_follow_is_refused_before_parsing() {
     );
     assert!(start.elapsed().as_secs() < 5);
 }
+
+#[test]
+fn a_forged_meta_length_after_an_element_of_another_group_is_refused() {
+    // found by fuzzing: inside the meta group length, an element of group FFFD ended the
+    // meta check early; the next element claimed 2.8 GB, which dicom-object allocated
+    let path = crate::support::root()
+        .join("fuzz/corpus/deidentify/found-forged-length-in-meta-after-other-group");
+    let err = dicom_anonymizer::io::load(&path, &Default::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            dicom_anonymizer::io::ReadError::Truncated {
+                place: dicom_anonymizer::io::TruncatedIn::Meta,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
