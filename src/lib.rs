@@ -65,11 +65,13 @@
 //! PHI.
 
 pub mod batch;
+pub mod check;
 pub mod cli;
 pub mod convert;
 pub mod dictionary;
 pub mod dump;
 pub mod engine;
+pub mod fuzzing;
 pub mod io;
 pub mod iod;
 pub mod plan;

@@ -169,16 +169,19 @@ impl<'a> Walker<'a> {
         creator: Option<&str>,
     ) -> Result<Option<InMemElement>, ApplyError> {
         let tag = elem.tag();
-        // retired group lengths would be wrong after any change; signatures and
-        // trailing padding cannot survive de-identification
-        if tag.element() == 0x0000 || tag == Tag(0xFFFA, 0xFFFA) || tag == Tag(0xFFFC, 0xFFFC) {
+        if always_removed(tag) {
             self.count("delete");
             return Ok(None);
         }
         let action = self.plan.decide(tag, creator).action().clone();
-        let elem = retype_un(elem, &action);
+        let (elem, opaque) = retype_un(elem, &action);
         let vr = elem.vr();
-        let step = self.resolve(&action, tag, vr);
+        let step = match self.resolve(&action, tag, vr) {
+            // a sequence stored as UN whose items cannot be read: keeping its bytes would
+            // keep whatever the plan removes inside them
+            Step::Keep if opaque => Step::Delete,
+            step => step,
+        };
         self.count(step.name());
         self.apply(elem, step)
     }
@@ -187,34 +190,7 @@ impl<'a> Walker<'a> {
     /// on sequences by the IOD; actions that cannot apply to the element's VR fall back
     /// to `delete`).
     fn resolve<'p>(&self, action: &'p Action, tag: Tag, vr: VR) -> Step<'p> {
-        let fits = crate::plan::check_action_vr(action, vr).is_ok()
-            && !(vr == VR::UN && needs_text(action));
-        if !fits {
-            // only reachable through masks, private rules or unknown VRs: removing the
-            // element is the one choice that cannot leak
-            return Step::Delete;
-        }
-        if resolve::depends_on_iod(action, vr) {
-            let mut path = self.seq_path.clone();
-            path.push(tag);
-            if let Some(r) = resolve::resolve(action, vr, self.sop_class.as_deref(), &path) {
-                return Step::from(r.branch);
-            }
-        }
-        match action {
-            Action::Keep => Step::Keep,
-            Action::Delete => Step::Delete,
-            Action::Empty => Step::Empty,
-            Action::Replace => Step::Dummy,
-            Action::Set(v) => Step::Set(v),
-            Action::Uid => Step::Uid,
-            Action::Hash => Step::Hash,
-            Action::ShiftDate => Step::ShiftDate,
-            Action::Regexp(r) => Step::Regexp(r),
-            // `resolve` answers for every combined action; should it not, removing the
-            // element is the choice that cannot leak
-            Action::Combined(_) => Step::Delete,
-        }
+        resolve_action(action, tag, vr, self.sop_class.as_deref(), &self.seq_path)
     }
 
     fn apply(
@@ -416,6 +392,58 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// Elements removed whatever the plan says: retired group lengths (they would be wrong
+/// after any change); signatures and trailing padding (they cannot survive
+/// de-identification); file meta elements (group 0002), which have no place in a data set
+/// (a meta group length that is too short puts them there).
+pub(crate) fn always_removed(tag: Tag) -> bool {
+    tag.element() == 0x0000
+        || tag.group() == 0x0002
+        || tag == Tag(0xFFFA, 0xFFFA)
+        || tag == Tag(0xFFFC, 0xFFFC)
+}
+
+/// What to do with an element of `tag` and `vr` under `action`, in an instance of
+/// `sop_class`, inside the sequences `seq_path` (outermost first): combined actions (and
+/// `empty` on sequences) are resolved by the IOD (`resolve.rs`); an action that cannot
+/// apply to the VR becomes `delete`. The walk and `check` both call this.
+pub(crate) fn resolve_action<'p>(
+    action: &'p Action,
+    tag: Tag,
+    vr: VR,
+    sop_class: Option<&str>,
+    seq_path: &[Tag],
+) -> Step<'p> {
+    let fits =
+        crate::plan::check_action_vr(action, vr).is_ok() && !(vr == VR::UN && needs_text(action));
+    if !fits {
+        // only reachable through masks, private rules or unknown VRs: removing the
+        // element is the one choice that cannot leak
+        return Step::Delete;
+    }
+    if resolve::depends_on_iod(action, vr) {
+        let mut path = seq_path.to_vec();
+        path.push(tag);
+        if let Some(r) = resolve::resolve(action, vr, sop_class, &path) {
+            return Step::from(r.branch);
+        }
+    }
+    match action {
+        Action::Keep => Step::Keep,
+        Action::Delete => Step::Delete,
+        Action::Empty => Step::Empty,
+        Action::Replace => Step::Dummy,
+        Action::Set(v) => Step::Set(v),
+        Action::Uid => Step::Uid,
+        Action::Hash => Step::Hash,
+        Action::ShiftDate => Step::ShiftDate,
+        Action::Regexp(r) => Step::Regexp(r),
+        // `resolve` answers for every combined action; should it not, removing the
+        // element is the choice that cannot leak
+        Action::Combined(_) => Step::Delete,
+    }
+}
+
 /// The attributes of the Code Sequence Macro (PS3.3 Table 8.8-1) that carry the code.
 const CODE_MACRO: [Tag; 6] = [
     Tag(0x0008, 0x0100), // Code Value
@@ -479,7 +507,7 @@ fn is_creator(tag: Tag) -> bool {
 }
 
 /// Private creators of a data set: (group, block) → creator value.
-fn creators_of(obj: &InMemDicomObject) -> HashMap<(u16, u8), String> {
+pub(crate) fn creators_of(obj: &InMemDicomObject) -> HashMap<(u16, u8), String> {
     obj.iter()
         .filter(|e| is_creator(e.tag()))
         .filter_map(|e| {
@@ -522,76 +550,61 @@ pub(crate) fn text_of(e: &InMemElement) -> Option<String> {
         .map(|s| s.trim_end_matches([' ', '\0']).to_string())
 }
 
-/// Re-types an element of a standard tag stored as UN with the dictionary VR, so the
-/// action applies to its real value and the output carries the right VR. A kept text
-/// value that is not ASCII is left as it is (its meaning depends on the character set).
-fn retype_un(elem: InMemElement, action: &Action) -> InMemElement {
+/// The item tag (FFFE,E000), little endian: a UN value that starts with it holds a
+/// sequence.
+const ITEM_TAG_LE: [u8; 4] = [0xFE, 0xFF, 0x00, 0xE0];
+
+/// Re-types an element stored as UN, so the action applies to its real value and the
+/// output carries the right VR: a standard tag gets its dictionary VR; a sequence (a
+/// standard SQ tag, or any tag whose value starts with an item) has its items parsed so
+/// the plan applies inside them. A kept text value that is not ASCII is left as it is
+/// (its meaning depends on the character set); so is an unknown non-sequence element.
+///
+/// The flag is true for a sequence whose items cannot be read: it is returned as UN, and
+/// must not be kept.
+fn retype_un(elem: InMemElement, action: &Action) -> (InMemElement, bool) {
     if elem.vr() != VR::UN {
-        return elem;
+        return (elem, false);
     }
     let tag = elem.tag();
-    let Some(vr) = dictionary::vr_of(tag) else {
-        return elem;
-    };
-    if vr == VR::UN {
-        return elem;
-    }
     let Ok(bytes) = elem.value().to_bytes().map(|b| b.into_owned()) else {
-        return elem;
+        return (elem, false);
     };
-    // a kept text value is only re-typed when that cannot change it: non-ASCII text
-    // depends on the character set, and stays as the bytes it was
+    let vr = match dictionary::vr_of(tag) {
+        Some(VR::UN) | None if bytes.starts_with(&ITEM_TAG_LE) => VR::SQ,
+        Some(VR::UN) | None => return (elem, false),
+        Some(vr) => vr,
+    };
+    // a kept text value is only re-typed when that cannot change it
     if matches!(action, Action::Keep) && vr::is_text(vr) && !bytes.is_ascii() {
-        return elem;
+        return (elem, false);
     }
-    let value: Option<Value<InMemDicomObject>> = match vr {
-        VR::SQ => parse_un_items(&bytes)
-            .map(|items| Value::Sequence(DataSetSequence::new(items, Length::UNDEFINED))),
+    let value: Value<InMemDicomObject> = match vr {
+        VR::SQ => match parse_un_items(tag, &bytes) {
+            Some(items) => Value::Sequence(DataSetSequence::new(items, Length::UNDEFINED)),
+            None => return (elem, true),
+        },
         vr if vr::is_text(vr) => {
             let text = String::from_utf8_lossy(&bytes)
                 .trim_end_matches([' ', '\0'])
                 .to_string();
-            Some(Value::Primitive(if text.is_empty() {
+            Value::Primitive(if text.is_empty() {
                 PrimitiveValue::Empty
             } else if matches!(vr, VR::LT | VR::ST | VR::UT | VR::UR) {
                 PrimitiveValue::Str(text)
             } else {
                 PrimitiveValue::Strs(text.split('\\').map(str::to_string).collect())
-            }))
+            })
         }
-        VR::US => Some(Value::Primitive(PrimitiveValue::U16(le(
-            &bytes,
-            u16::from_le_bytes,
-        )))),
-        VR::SS => Some(Value::Primitive(PrimitiveValue::I16(le(
-            &bytes,
-            i16::from_le_bytes,
-        )))),
-        VR::UL => Some(Value::Primitive(PrimitiveValue::U32(le(
-            &bytes,
-            u32::from_le_bytes,
-        )))),
-        VR::SL => Some(Value::Primitive(PrimitiveValue::I32(le(
-            &bytes,
-            i32::from_le_bytes,
-        )))),
-        VR::FL => Some(Value::Primitive(PrimitiveValue::F32(le(
-            &bytes,
-            f32::from_le_bytes,
-        )))),
-        VR::FD => Some(Value::Primitive(PrimitiveValue::F64(le(
-            &bytes,
-            f64::from_le_bytes,
-        )))),
-        _ => Some(Value::Primitive(PrimitiveValue::U8(bytes.into()))),
+        VR::US => Value::Primitive(PrimitiveValue::U16(le(&bytes, u16::from_le_bytes))),
+        VR::SS => Value::Primitive(PrimitiveValue::I16(le(&bytes, i16::from_le_bytes))),
+        VR::UL => Value::Primitive(PrimitiveValue::U32(le(&bytes, u32::from_le_bytes))),
+        VR::SL => Value::Primitive(PrimitiveValue::I32(le(&bytes, i32::from_le_bytes))),
+        VR::FL => Value::Primitive(PrimitiveValue::F32(le(&bytes, f32::from_le_bytes))),
+        VR::FD => Value::Primitive(PrimitiveValue::F64(le(&bytes, f64::from_le_bytes))),
+        _ => Value::Primitive(PrimitiveValue::U8(bytes.into())),
     };
-    match value {
-        Some(v) => DataElement::new(tag, vr, v),
-        // a sequence whose items cannot be read: return it as it is, typed SQ-less;
-        // the caller's action still applies (and `keep` keeps unreadable bytes only
-        // when the profile asked to keep this tag)
-        None => elem,
-    }
+    (DataElement::new(tag, vr, value), false)
 }
 
 /// Little-endian numbers of `N` bytes each (a trailing partial number is dropped).
@@ -603,39 +616,33 @@ fn le<T, const N: usize, C: FromIterator<T>>(bytes: &[u8], f: fn([u8; N]) -> T) 
         .collect()
 }
 
-/// Reads the items of a sequence stored as UN (implicit VR little endian, defined
-/// lengths, as PS3.5 6.2.2 prescribes for UN).
-fn parse_un_items(bytes: &[u8]) -> Option<Vec<InMemDicomObject>> {
+/// Reads the items of a sequence stored as UN: implicit VR little endian, as PS3.5 6.2.2
+/// prescribes, items of defined or undefined length.
+///
+/// The value is wrapped as an undefined-length element of an implicit VR data set and
+/// walked by the I/O layer's structure check first (nesting depth, lengths that run past
+/// the end), so that a hostile value cannot make the parser recurse without bound or
+/// allocate what is not there. `None` when anything does not parse.
+fn parse_un_items(tag: Tag, bytes: &[u8]) -> Option<Vec<InMemDicomObject>> {
     let ts = dicom_transfer_syntax_registry::entries::IMPLICIT_VR_LITTLE_ENDIAN.erased();
-    let mut items = Vec::new();
-    let mut pos = 0usize;
-    while pos < bytes.len() {
-        let word = |at: usize| {
-            bytes
-                .get(at..at + 2)
-                .and_then(|b| <[u8; 2]>::try_from(b).ok())
-                .map(u16::from_le_bytes)
-        };
-        let group = word(pos)?;
-        let element = word(pos + 2)?;
-        let len = bytes
-            .get(pos + 4..pos + 8)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map(u32::from_le_bytes)?;
-        pos += 8;
-        match (group, element) {
-            (0xFFFE, 0xE000) if len != u32::MAX => {
-                let end = pos.checked_add(usize::try_from(len).ok()?)?;
-                let body = bytes.get(pos..end)?;
-                let item = InMemDicomObject::read_dataset_with_ts(body, &ts).ok()?;
-                items.push(item);
-                pos = end;
-            }
-            (0xFFFE, 0xE0DD) => break,
-            _ => return None,
-        }
+    let mut wrapped = Vec::with_capacity(bytes.len() + 16);
+    wrapped.extend_from_slice(&tag.group().to_le_bytes());
+    wrapped.extend_from_slice(&tag.element().to_le_bytes());
+    wrapped.extend_from_slice(&u32::MAX.to_le_bytes());
+    wrapped.extend_from_slice(bytes);
+    wrapped.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    if !crate::io::well_formed_implicit(&wrapped) {
+        return None;
     }
-    Some(items)
+    let mut obj = InMemDicomObject::read_dataset_with_ts(wrapped.as_slice(), &ts).ok()?;
+    // anything else than the one sequence means the value was not a sequence
+    if obj.tags().count() != 1 {
+        return None;
+    }
+    match obj.take(tag)?.into_value() {
+        Value::Sequence(seq) => Some(seq.into_items().into_vec()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -8,10 +8,13 @@
 )]
 
 mod api;
+mod check;
 mod conform;
 mod convert;
+mod fuzz;
 mod io;
 mod language;
 mod profiles;
 mod run;
+mod safety;
 mod support;
