@@ -72,6 +72,7 @@ pub mod dictionary;
 pub mod dump;
 pub mod engine;
 pub mod fuzzing;
+pub mod fuzzy;
 pub mod io;
 pub mod iod;
 pub mod plan;
