@@ -74,6 +74,7 @@ pub enum Command {
     /// Convert a legacy JSON rule file (the old tools' `--dictionary` or `extra_rules.json`) to a `.anon` profile
     Convert(convert::ConvertArgs),
     /// Print shell completions
+    #[command(after_help = "Examples:\n  dicom-anonymizer completions bash > ~/.local/share/bash-completion/completions/dicom-anonymizer\n  dicom-anonymizer completions zsh > ~/.zfunc/_dicom-anonymizer\n  dicom-anonymizer completions fish > ~/.config/fish/completions/dicom-anonymizer.fish")]
     Completions {
         /// The shell
         shell: clap_complete::Shell,
