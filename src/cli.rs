@@ -74,7 +74,9 @@ pub enum Command {
     /// Convert a legacy JSON rule file (the old tools' `--dictionary` or `extra_rules.json`) to a `.anon` profile
     Convert(convert::ConvertArgs),
     /// Print shell completions
-    #[command(after_help = "Examples:\n  dicom-anonymizer completions bash > ~/.local/share/bash-completion/completions/dicom-anonymizer\n  dicom-anonymizer completions zsh > ~/.zfunc/_dicom-anonymizer\n  dicom-anonymizer completions fish > ~/.config/fish/completions/dicom-anonymizer.fish")]
+    #[command(
+        after_help = "Examples:\n  dicom-anonymizer completions bash > ~/.local/share/bash-completion/completions/dicom-anonymizer\n  dicom-anonymizer completions zsh > ~/.zfunc/_dicom-anonymizer\n  dicom-anonymizer completions fish > ~/.config/fish/completions/dicom-anonymizer.fish"
+    )]
     Completions {
         /// The shell
         shell: clap_complete::Shell,
@@ -94,6 +96,22 @@ pub fn profile_entries(profiles: &[String], no_extra: bool) -> Vec<Entry> {
     }
 }
 
+/// Writes text to stdout. A closed pipe (`plan | head`) is not an error: the reader has
+/// what it wanted, so the command ends quietly, as ripgrep does. Any other write error is
+/// printed and makes the command fail.
+pub fn write_stdout(text: &str) -> Result<(), ExitStatus> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ExitStatus::Success),
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            Err(ExitStatus::Failure)
+        }
+    }
+}
+
 /// Prints diagnostics in the chosen format.
 pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, format: ErrorFormat) {
     match format {
@@ -110,7 +128,12 @@ pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, format: Error
             );
             eprintln!("{}", profile::report::summary(diags));
         }
-        ErrorFormat::Json => println!("{}", profile::report::render_json(diags, sources)),
+        ErrorFormat::Json => {
+            let _ = write_stdout(&format!(
+                "{}\n",
+                profile::report::render_json(diags, sources)
+            ));
+        }
     }
 }
 
@@ -184,8 +207,13 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Convert(a) => convert::convert(&a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "dicom-anonymizer", &mut std::io::stdout());
-            ExitStatus::Success
+            // generated into memory first: clap_complete panics on a write error
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "dicom-anonymizer", &mut script);
+            match write_stdout(&String::from_utf8_lossy(&script)) {
+                Ok(()) => ExitStatus::Success,
+                Err(status) => status,
+            }
         }
     }
 }

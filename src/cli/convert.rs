@@ -53,21 +53,10 @@ pub fn convert(args: &ConvertArgs) -> ExitStatus {
         eprintln!("warning: {w}");
     }
     match &args.output {
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out
-                .write_all(converted.text.as_bytes())
-                .and_then(|()| out.flush())
-            {
-                Ok(()) => ExitStatus::Success,
-                // `convert x.json | head` is fine
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
-                Err(e) => {
-                    eprintln!("error: cannot write to stdout: {e}");
-                    ExitStatus::Failure
-                }
-            }
-        }
+        None => match super::write_stdout(&converted.text) {
+            Ok(()) => ExitStatus::Success,
+            Err(status) => status,
+        },
         Some(path) => {
             if same_file(&args.input, path) {
                 eprintln!(

@@ -56,7 +56,9 @@ pub fn plan(args: &PlanArgs) -> ExitStatus {
         return ExitStatus::Usage;
     };
     if args.queries.is_empty() {
-        print!("{}", plan.to_table());
+        if let Err(status) = super::write_stdout(&plan.to_table()) {
+            return status;
+        }
         return ExitStatus::Success;
     }
     let sop_class = match args.sop_class.as_deref().map(SopClass::parse) {
@@ -71,7 +73,11 @@ pub fn plan(args: &PlanArgs) -> ExitStatus {
     for q in &args.queries {
         match parse_query(q) {
             Ok((path, p)) => {
-                print!("{}", explain_at(&plan, &path, &p, sop_class.as_ref()));
+                if let Err(status) =
+                    super::write_stdout(&explain_at(&plan, &path, &p, sop_class.as_ref()))
+                {
+                    return status;
+                }
             }
             Err(e) => {
                 eprintln!("error: `{q}` is not a tag, keyword or path: {e}");

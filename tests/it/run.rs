@@ -721,3 +721,28 @@ fn command_line_rules_options_and_renaming() {
     };
     assert_eq!(codes, ["113100", "113110"]);
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    // the plan with every safe private rule is larger than a pipe buffer
+    for args in [
+        vec!["plan", "--option", "retain-safe-private"],
+        vec!["completions", "zsh"],
+    ] {
+        let mut child =
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("dicom-anonymizer"))
+                .args(&args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+        let mut first = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // stdout is closed now, like `plan | head -c 16`
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
