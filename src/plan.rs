@@ -345,9 +345,9 @@ pub enum Decision<'p> {
     Fallback(&'p Fallback),
 }
 
-impl Decision<'_> {
+impl<'p> Decision<'p> {
     /// The action to carry out.
-    pub fn action(&self) -> &Action {
+    pub fn action(&self) -> &'p Action {
         match self {
             Decision::Rule(r) => &r.action,
             Decision::Fallback(f) => match f.disposition {

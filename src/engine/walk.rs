@@ -6,8 +6,6 @@
 //! name hidden in a UN element is still remapped or replaced. Private creators are not
 //! subject to rules: each is kept exactly when an element of its block is kept.
 
-use std::collections::HashMap;
-
 use dicom_core::header::Header;
 use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, Length, Tag, VR};
@@ -39,19 +37,71 @@ pub(crate) enum Step<'p> {
     Regexp(&'p Regexp),
 }
 
+/// The action names that reports count, in the order of [`Step::kind`].
+const STEP_NAMES: [&str; 8] = [
+    "keep",
+    "delete",
+    "empty",
+    "replace",
+    "uid",
+    "hash",
+    "shift-date",
+    "regexp",
+];
+const KEEP: usize = 0;
+const DELETE: usize = 1;
+
 impl Step<'_> {
-    fn name(&self) -> &'static str {
+    /// Index of the action name in [`STEP_NAMES`].
+    fn kind(&self) -> usize {
         match self {
-            Step::Keep => "keep",
-            Step::Delete => "delete",
-            Step::Empty => "empty",
-            Step::Dummy | Step::Set(_) => "replace",
-            Step::Uid => "uid",
-            Step::Hash => "hash",
-            Step::ShiftDate => "shift-date",
-            Step::Regexp(_) => "regexp",
+            Step::Keep => KEEP,
+            Step::Delete => DELETE,
+            Step::Empty => 2,
+            Step::Dummy | Step::Set(_) => 3,
+            Step::Uid => 4,
+            Step::Hash => 5,
+            Step::ShiftDate => 6,
+            Step::Regexp(_) => 7,
         }
     }
+
+    #[cfg(test)]
+    fn name(&self) -> &'static str {
+        STEP_NAMES.get(self.kind()).copied().unwrap_or("delete")
+    }
+}
+
+/// Elements per action while walking: a counter per action kind, turned into the
+/// report's name → count map once per file.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StepCounts([u64; STEP_NAMES.len()]);
+
+impl StepCounts {
+    fn add(&mut self, kind: usize) {
+        if let Some(n) = self.0.get_mut(kind) {
+            *n += 1;
+        }
+    }
+
+    /// The counts by action name (actions never applied are left out).
+    pub(crate) fn to_map(self) -> Counts {
+        STEP_NAMES
+            .iter()
+            .zip(self.0)
+            .filter(|(_, n)| *n > 0)
+            .map(|(name, n)| ((*name).to_string(), n))
+            .collect()
+    }
+}
+
+/// What the first pass over a data set decided for an element that changes.
+#[derive(Clone, Copy)]
+enum Fate<'p> {
+    /// Removed (counted already).
+    Delete,
+    /// Taken out, changed by the action and put back.
+    Apply(&'p Action),
 }
 
 /// Per-file state of the traversal.
@@ -62,7 +112,7 @@ pub(crate) struct Walker<'a> {
     pub sop_class: Option<String>,
     /// days to shift dates by (from the patient's original identity)
     pub shift_days: i64,
-    pub counts: Counts,
+    pub counts: StepCounts,
     pub dates_shifted: bool,
     /// tags of the enclosing sequences, for IOD look-ups
     seq_path: Vec<Tag>,
@@ -77,7 +127,7 @@ impl<'a> Walker<'a> {
             keys,
             sop_class,
             shift_days,
-            counts: Counts::default(),
+            counts: StepCounts::default(),
             dates_shifted: false,
             seq_path: Vec::new(),
             error_path: Vec::new(),
@@ -98,56 +148,76 @@ impl<'a> Walker<'a> {
                 max: MAX_DEPTH,
             });
         }
+        let plan: &'a Plan = self.plan;
         let creators = creators_of(obj);
-        let tags: Vec<Tag> = obj.tags().collect();
-        for tag in tags {
+        // First pass, without changing the data set: elements that stay as they are (most
+        // of them) are only counted, never taken out and put back.
+        let mut changes: Vec<(Tag, Fate<'a>)> = Vec::new();
+        let mut has_creators = false;
+        for elem in obj.iter() {
+            let tag = elem.tag();
             if is_creator(tag) {
+                has_creators = true;
                 continue;
             }
-            let Some(elem) = obj.take(tag) else {
+            // retired group lengths would be wrong after any change; signatures and
+            // trailing padding cannot survive de-identification
+            if tag.element() == 0x0000 || tag == Tag(0xFFFA, 0xFFFA) || tag == Tag(0xFFFC, 0xFFFC)
+            {
+                self.counts.add(DELETE);
+                changes.push((tag, Fate::Delete));
                 continue;
-            };
-            let creator = if tag.group() % 2 == 1 {
-                let block = u8::try_from(tag.element() >> 8).unwrap_or(0);
-                creators.get(&(tag.group(), block)).map(String::as_str)
-            } else {
-                None
-            };
-            if let Some(new) = self.element(elem, creator)? {
-                obj.put(new);
+            }
+            let action = plan.decide(tag, creator_of(&creators, tag)).action();
+            match action {
+                // `keep` leaves every element but sequences (walked inside) and UN
+                // (re-typed first when the dictionary knows a sequence) as it is
+                Action::Keep if !matches!(elem.vr(), VR::SQ | VR::UN) => self.counts.add(KEEP),
+                // `delete` applies to any VR
+                Action::Delete => {
+                    self.counts.add(DELETE);
+                    changes.push((tag, Fate::Delete));
+                }
+                _ => changes.push((tag, Fate::Apply(action))),
             }
         }
-        drop_orphan_creators(obj);
+        for (tag, fate) in changes {
+            match fate {
+                Fate::Delete => {
+                    obj.remove_element(tag);
+                }
+                Fate::Apply(action) => {
+                    let Some(elem) = obj.take(tag) else {
+                        continue;
+                    };
+                    if let Some(new) = self.element(elem, action)? {
+                        obj.put(new);
+                    }
+                }
+            }
+        }
+        if has_creators {
+            drop_orphan_creators(obj);
+        }
         Ok(())
-    }
-
-    fn count(&mut self, step: &str) {
-        *self.counts.entry(step.to_string()).or_insert(0) += 1;
     }
 
     fn element(
         &mut self,
         elem: InMemElement,
-        creator: Option<&str>,
+        action: &'a Action,
     ) -> Result<Option<InMemElement>, ApplyError> {
         let tag = elem.tag();
-        // retired group lengths would be wrong after any change; signatures and
-        // trailing padding cannot survive de-identification
-        if tag.element() == 0x0000 || tag == Tag(0xFFFA, 0xFFFA) || tag == Tag(0xFFFC, 0xFFFC) {
-            self.count("delete");
-            return Ok(None);
-        }
-        let action = self.plan.decide(tag, creator).action().clone();
-        let elem = retype_un(elem, &action);
+        let elem = retype_un(elem, action);
         let vr = elem.vr();
-        let step = self.resolve(&action, tag, vr);
-        self.count(step.name());
+        let step = self.resolve(action, tag, vr);
+        self.counts.add(step.kind());
         self.apply(elem, step)
     }
 
     /// Turns an action into what to do with this element (combined actions by the
     /// IOD; actions that cannot apply to the element's VR fall back to `delete`).
-    fn resolve<'p>(&self, action: &'p Action, tag: Tag, vr: VR) -> Step<'p> {
+    fn resolve<'p>(&mut self, action: &'p Action, tag: Tag, vr: VR) -> Step<'p> {
         let fits = crate::plan::check_action_vr(action, vr).is_ok()
             && !(vr == VR::UN && needs_text(action));
         if !fits {
@@ -169,12 +239,13 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn resolve_combined<'p>(&self, c: Combined, tag: Tag, vr: VR) -> Step<'p> {
+    fn resolve_combined<'p>(&mut self, c: Combined, tag: Tag, vr: VR) -> Step<'p> {
         let lookup = match &self.sop_class {
             Some(sop) => {
-                let mut path = self.seq_path.clone();
-                path.push(tag);
-                iod::lookup(sop, &path)
+                self.seq_path.push(tag);
+                let found = iod::lookup(sop, &self.seq_path);
+                self.seq_path.pop();
+                found
             }
             None => IodLookup::UnknownSopClass,
         };
@@ -448,19 +519,29 @@ fn is_creator(tag: Tag) -> bool {
     tag.group() % 2 == 1 && (0x0010..=0x00FF).contains(&tag.element())
 }
 
-/// Private creators of a data set: (group, block) → creator value.
-fn creators_of(obj: &InMemDicomObject) -> HashMap<(u16, u8), String> {
+/// Private creators of a data set: (group, block, creator value). A handful at most, so a
+/// list: no hashing, and no allocation for the many data sets without private elements.
+fn creators_of(obj: &InMemDicomObject) -> Vec<(u16, u8, String)> {
     obj.iter()
         .filter(|e| is_creator(e.tag()))
         .filter_map(|e| {
             let block = u8::try_from(e.tag().element()).ok()?;
             let text = text_of(e)?;
-            Some((
-                (e.tag().group(), block),
-                normalize_creator(&text).to_string(),
-            ))
+            Some((e.tag().group(), block, normalize_creator(&text).to_string()))
         })
         .collect()
+}
+
+/// The creator of the block of a private data element, if it was declared.
+fn creator_of(creators: &[(u16, u8, String)], tag: Tag) -> Option<&str> {
+    if tag.group() % 2 == 0 {
+        return None;
+    }
+    let block = u8::try_from(tag.element() >> 8).unwrap_or(0);
+    creators
+        .iter()
+        .find(|(g, b, _)| *g == tag.group() && *b == block)
+        .map(|(_, _, c)| c.as_str())
 }
 
 /// Removes private creators whose block has no element left.
