@@ -162,8 +162,7 @@ impl<'a> Walker<'a> {
             }
             // retired group lengths would be wrong after any change; signatures and
             // trailing padding cannot survive de-identification
-            if tag.element() == 0x0000 || tag == Tag(0xFFFA, 0xFFFA) || tag == Tag(0xFFFC, 0xFFFC)
-            {
+            if tag.element() == 0x0000 || tag == Tag(0xFFFA, 0xFFFA) || tag == Tag(0xFFFC, 0xFFFC) {
                 self.counts.add(DELETE);
                 changes.push((tag, Fate::Delete));
                 continue;

@@ -16,8 +16,8 @@ use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_encoding::transfer_syntax::{Codec, TransferSyntaxIndex};
 use dicom_object::{FileDicomObject, InMemDicomObject};
-use dicom_parser::dataset::IntoTokens;
 use dicom_parser::dataset::write::DataSetWriter;
+use dicom_parser::dataset::{IntoTokens, IntoTokensOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -49,7 +49,6 @@ const SEQUENCE_DELIMITER_LE: [u8; 8] = [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0];
 /// [`WriteError`]; in particular the transfer syntax in the meta must not have been
 /// changed since loading, and a streamed object must not have gained a Pixel Data element.
 pub fn write(loaded: Loaded, out: &mut File) -> Result<WriteStats, WriteError> {
-    let start = out.stream_position()?;
     let Loaded {
         mut object,
         ts_uid,
@@ -69,57 +68,71 @@ pub fn write(loaded: Loaded, out: &mut File) -> Result<WriteStats, WriteError> {
             cause: DicomCause::fixed("unknown transfer syntax"),
         })?;
 
-    let mut copied = 0;
-    match pixel {
-        None => write_head(&object, ts, out)?,
-        Some(px) => {
-            if object.get(tags::PIXEL_DATA).is_some() {
-                return Err(WriteError::PixelDataConflict);
-            }
-            // INVARIANT: elements above (7FE0,0010) go after the copied pixel data, so the
-            // output keeps ascending tag order.
-            let above: Vec<Tag> = object.tags().filter(|t| *t > tags::PIXEL_DATA).collect();
-            let after: Vec<_> = above.into_iter().filter_map(|t| object.take(t)).collect();
-            write_head(&object, ts, out)?;
-            copied = copy_pixels(px, ts, out)?;
-            if !after.is_empty() {
-                let cs = charset_of(&object);
-                let mut w = BufWriter::new(&mut *out);
-                InMemDicomObject::from_element_iter(after)
-                    .write_dataset_with_ts_cs(&mut w, ts, cs)
-                    .map_err(|e| WriteError::Encode {
-                        cause: DicomCause::new(&e),
-                    })?;
-                w.flush()?;
-            }
-        }
+    let Some(px) = pixel else {
+        let written = write_head(object, ts, None, out)?;
+        return Ok(WriteStats {
+            bytes_written: written,
+            pixel_bytes_copied: 0,
+        });
+    };
+    if object.get(tags::PIXEL_DATA).is_some() {
+        return Err(WriteError::PixelDataConflict);
     }
-    let end = out.stream_position()?;
+    // INVARIANT: elements above (7FE0,0010) go after the copied pixel data, so the
+    // output keeps ascending tag order.
+    let above: Vec<Tag> = object.tags().filter(|t| *t > tags::PIXEL_DATA).collect();
+    let after: Vec<_> = above.into_iter().filter_map(|t| object.take(t)).collect();
+    let cs = (!after.is_empty()).then(|| charset_of(&object));
+    let mut written = write_head(object, ts, Some(&px), out)?;
+    let (copied, pixel_written) = copy_pixels(px, out)?;
+    written += pixel_written;
+    let mut tail = BufWriter::new(Counting {
+        inner: &mut *out,
+        count: 0,
+    });
+    if let Some(cs) = cs {
+        InMemDicomObject::from_element_iter(after)
+            .write_dataset_with_ts_cs(&mut tail, ts, cs)
+            .map_err(|e| WriteError::Encode {
+                cause: DicomCause::new(&e),
+            })?;
+    }
+    tail.flush()?;
+    written += tail.get_ref().count;
     Ok(WriteStats {
-        bytes_written: end.saturating_sub(start),
+        bytes_written: written,
         pixel_bytes_copied: copied,
     })
 }
 
-/// Preamble, magic, meta and the data set of `object`.
+/// Preamble, magic, meta and the data set of `object`, then the header of the Pixel
+/// Data element when its value is copied from the source; returns the bytes written.
 ///
-/// The data set is written with dicom-parser's `DataSetWriter`, as dicom-object's own
-/// `write_dataset` does, except that a data set adapter (deflate) gets a buffer in front
-/// of it: dicom-object hands the adapter every primitive value as its own `write` call, and
-/// flate2 clears its 32 KiB output buffer on each call, which made a deflated file with
-/// 16-bit pixel data cost seconds of `memset`.
+/// The data set is written with dicom-parser's `DataSetWriter` as dicom-object's own
+/// `write_dataset` does, but from the object itself rather than from a clone of every
+/// element, and with a buffer in front of a data set adapter (deflate): dicom-object hands
+/// the adapter every primitive value as its own `write` call, and flate2 clears its 32 KiB
+/// output buffer on each call, which made a deflated file with 16-bit pixel data cost
+/// seconds of `memset`.
 fn write_head(
-    object: &FileDicomObject<InMemDicomObject>,
+    object: FileDicomObject<InMemDicomObject>,
     ts: &Ts,
+    pixel: Option<&StreamedPixels>,
     out: &mut File,
-) -> Result<(), WriteError> {
-    let mut w = BufWriter::with_capacity(64 * 1024, out);
+) -> Result<u64, WriteError> {
+    let mut w = BufWriter::with_capacity(
+        64 * 1024,
+        Counting {
+            inner: out,
+            count: 0,
+        },
+    );
     w.write_all(&[0u8; 128])?;
     w.write_all(b"DICM")?;
     object.meta().write(&mut w).map_err(|e| WriteError::Meta {
         cause: DicomCause::new(&e),
     })?;
-    let dataset: &InMemDicomObject = object;
+    let dataset = object.into_inner();
     match ts.codec() {
         Codec::Dataset(Some(adapter)) => {
             let mut sink = ErrorKeeper {
@@ -145,19 +158,23 @@ fn write_head(
         }
         Codec::None | Codec::EncapsulatedPixelData(..) => write_tokens(dataset, &mut w, ts)?,
     }
+    if let Some(px) = pixel {
+        w.write_all(&pixel_header(px, ts)?)?;
+    }
     w.flush()?;
-    Ok(())
+    Ok(w.get_ref().count)
 }
 
 /// The elements of `dataset` in the encoding of `ts` (the data set adapter not applied).
-fn write_tokens(dataset: &InMemDicomObject, to: impl Write, ts: &Ts) -> Result<(), WriteError> {
+fn write_tokens(dataset: InMemDicomObject, to: impl Write, ts: &Ts) -> Result<(), WriteError> {
     let encode = |e: dicom_parser::dataset::write::Error| WriteError::Encode {
         cause: DicomCause::new(&e),
     };
     let mut writer = DataSetWriter::with_ts(to, ts).map_err(encode)?;
-    writer
-        .write_sequence(dataset.into_tokens())
-        .map_err(encode)?;
+    // the options (and so the output) are those of `(&object).into_tokens()`, which
+    // dicom-object's writer uses: a changed character set invalidates sequence lengths
+    let tokens = dataset.into_tokens_with_options(IntoTokensOptions::default());
+    writer.write_sequence(tokens).map_err(encode)?;
     writer.flush().map_err(encode)
 }
 
@@ -186,21 +203,28 @@ impl<W: Write> ErrorKeeper<'_, W> {
     }
 }
 
-/// The Pixel Data element header, then the value bytes from the source.
-fn copy_pixels(px: StreamedPixels, ts: &Ts, out: &mut File) -> Result<u64, WriteError> {
-    let StreamedPixels {
-        mut source,
-        source_len,
-        range,
-    } = px;
-    let len = range.value_end - range.value_start;
-    let now_len = source.metadata()?.len();
-    if now_len != source_len {
-        return Err(WriteError::SourceChanged {
-            expected: len,
-            copied: 0,
-        });
+/// A writer that counts the bytes it passes on.
+struct Counting<W> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count += n as u64;
+        Ok(n)
     }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The encoded header of the root Pixel Data element of a streamed file.
+fn pixel_header(px: &StreamedPixels, ts: &Ts) -> Result<Vec<u8>, WriteError> {
+    let range = &px.range;
+    let len = range.value_end - range.value_start;
     let odd = !range.encapsulated && len % 2 == 1;
     let header = if range.encapsulated {
         DataElementHeader::new(tags::PIXEL_DATA, VR::OB, Length::UNDEFINED)
@@ -221,8 +245,26 @@ fn copy_pixels(px: StreamedPixels, ts: &Ts, out: &mut File) -> Result<u64, Write
         .map_err(|e| WriteError::Encode {
             cause: DicomCause::new(&e),
         })?;
-    out.write_all(&head)?;
+    Ok(head)
+}
 
+/// The value bytes of the Pixel Data from the source (its header is already written), a
+/// padding byte for odd native data, and the sequence delimiter when the source had none;
+/// returns the value bytes copied and the bytes written.
+fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteError> {
+    let StreamedPixels {
+        mut source,
+        source_len,
+        range,
+    } = px;
+    let len = range.value_end - range.value_start;
+    let now_len = source.metadata()?.len();
+    if now_len != source_len {
+        return Err(WriteError::SourceChanged {
+            expected: len,
+            copied: 0,
+        });
+    }
     source.seek(SeekFrom::Start(range.value_start))?;
     // `Take<&mut File>` into `&mut File`: std specialises this to copy_file_range/sendfile.
     let copied = io::copy(&mut (&mut source).take(len), out)?;
@@ -232,12 +274,15 @@ fn copy_pixels(px: StreamedPixels, ts: &Ts, out: &mut File) -> Result<u64, Write
             copied,
         });
     }
-    if odd {
+    let mut written = copied;
+    if !range.encapsulated && len % 2 == 1 {
         // dicom-object pads odd values the same way on a full write
         out.write_all(&[0])?;
+        written += 1;
     }
     if range.missing_delimiter {
         out.write_all(&SEQUENCE_DELIMITER_LE)?;
+        written += SEQUENCE_DELIMITER_LE.len() as u64;
     }
-    Ok(copied)
+    Ok((copied, written))
 }
