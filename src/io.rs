@@ -56,6 +56,7 @@
 //! into a sanitized string (the leaky levels above are replaced by a fixed text) and drops
 //! the original error.
 
+mod posread;
 pub mod read;
 pub mod report;
 mod scan;

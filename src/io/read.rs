@@ -11,6 +11,7 @@
 //! implementation class UID and AE titles is the engine's job), and must not keep pixel
 //! bytes in memory when streaming.
 
+use super::posread::PosReader;
 use super::scan::{self, ScanError, ScanReport};
 use super::{DicomCause, NotDicomReason, ReadError, SafeUid, TruncatedIn};
 use dicom_core::Tag;
@@ -28,7 +29,7 @@ use dicom_parser::stateful::decode::StatefulDecoder;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// The transfer syntax type of the registry.
@@ -251,7 +252,7 @@ pub fn load(path: &Path, opts: &ReadOptions) -> Result<Loaded, ReadError> {
             reason: NotDicomReason::Empty,
         });
     }
-    let mut r = BufReader::with_capacity(16 * 1024, file);
+    let mut r = PosReader::new(file, file_len);
     let mut first = [0u8; 132];
     let n = read_up_to(&mut r, &mut first)?;
     let first = first.get(..n).unwrap_or_default();
@@ -333,7 +334,7 @@ fn lookup_ts(uid: &str) -> Result<&'static Ts, ReadError> {
 }
 
 fn load_part10(
-    mut r: BufReader<File>,
+    mut r: PosReader,
     meta_at: u64,
     file_len: u64,
     opts: &ReadOptions,
@@ -434,10 +435,10 @@ fn load_part10(
     let flexible = ts.endianness() == Endianness::Little
         && is_explicit_vr(ts)
         && looks_implicit(&mut r, dataset_start, file_len)?;
-    let decoder: Box<dyn DecodeFrom<BufReader<File>>> = if flexible {
+    let decoder: Box<dyn DecodeFrom<PosReader>> = if flexible {
         Box::new(StandardAdaptiveVRLittleEndianDecoder::default())
     } else {
-        ts.decoder_for::<BufReader<File>>()
+        ts.decoder_for::<PosReader>()
             .ok_or_else(|| ReadError::UnsupportedTransferSyntax {
                 uid: SafeUid::new(&ts_uid),
             })?
@@ -546,18 +547,18 @@ fn load_part10(
 }
 
 fn load_bare(
-    mut r: BufReader<File>,
+    mut r: PosReader,
     encoding: BareEncoding,
     file_len: u64,
     opts: &ReadOptions,
 ) -> Result<Loaded, ReadError> {
     guard(file_len, opts, HeldInMemory::BareDataSet)?;
     let ts = lookup_ts(encoding.uid())?;
-    let decoder = ts.decoder_for::<BufReader<File>>().ok_or_else(|| {
-        ReadError::UnsupportedTransferSyntax {
-            uid: SafeUid::new(encoding.uid()),
-        }
-    })?;
+    let decoder =
+        ts.decoder_for::<PosReader>()
+            .ok_or_else(|| ReadError::UnsupportedTransferSyntax {
+                uid: SafeUid::new(encoding.uid()),
+            })?;
     r.seek(SeekFrom::Start(0))?;
     let explicit = encoding != BareEncoding::ImplicitVrLittleEndian;
     match scan::scan(&mut r, &*decoder, 0, file_len, explicit) {
@@ -596,7 +597,7 @@ fn load_bare(
 
 /// True if the first data set element's VR bytes are not a VR while the header is a
 /// plausible implicit VR one: an implicit VR data set under an explicit VR LE syntax.
-fn looks_implicit(r: &mut BufReader<File>, start: u64, file_len: u64) -> io::Result<bool> {
+fn looks_implicit(r: &mut PosReader, start: u64, file_len: u64) -> io::Result<bool> {
     if file_len.saturating_sub(start) < 8 {
         return Ok(false);
     }
