@@ -272,9 +272,18 @@ fn deidentify(
 ) -> Option<(ReadMode, String)> {
     let mut loaded = io::load(path, opts).ok()?;
     let mode = loaded.how();
-    let applied = engine.apply_file(&mut loaded.object).ok()?;
+    let mut applied = engine.apply_file(&mut loaded.object).ok()?;
     if engine.deletes_pixel_data() {
         loaded.drop_streamed_pixel_data();
+    }
+    if mode == ReadMode::Streamed {
+        // the engine never sees streamed Pixel Data, so it is not counted
+        let action = if engine.deletes_pixel_data() {
+            "delete"
+        } else {
+            "keep"
+        };
+        *applied.counts.entry(action.to_string()).or_default() += 1;
     }
     let mut out = File::create(out_path).unwrap();
     let stats = io::write(loaded, &mut out).unwrap();
@@ -288,8 +297,9 @@ fn deidentify(
 }
 
 /// The de-identified outputs do not depend on how the file was read: every corpus file is
-/// de-identified streamed and read whole, with the same key, and the outputs (and the
-/// counts per action) must be element-equal.
+/// de-identified streamed and read whole, with the same key, and the outputs must be
+/// element-equal and the counts per action the same (but for the streamed Pixel Data,
+/// which the engine does not see and so does not count).
 #[test]
 fn corpus_deidentified_streamed_and_in_memory_agree() {
     use dicom_anonymizer::engine::{Engine, Keys};
