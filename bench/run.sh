@@ -16,6 +16,8 @@
 #   BENCH_JOBS      --jobs for the tool (default 2)
 #   BENCH_LARGE_MB  pixel data of the large files in MiB (default 1024; 0 skips them)
 #   BENCH_BIN       the binary to measure (default: target/release/dicom-anonymizer, built)
+#   BENCH_COMPARE   another dicom-anonymizer binary to run in the same rounds (e.g. one
+#                   built from an older commit), to compare two builds in one run
 #
 # Every command's wall time, user and system CPU time and peak RSS come from wait4(2)
 # (python3 os.wait4), so they are exact for the process and its threads. The table shows
@@ -49,10 +51,10 @@ mkdir -p "$BENCH_OUT"
 KEY=$BENCH_OUT/key.bin
 printf 'dicom-anonymizer-benchmark-key-0001' > "$KEY"
 
-python3 - "$BIN" "$GEN" "$SRC" "$BENCH_OUT" "$KEY" "$RUNS" "$JOBS" "$LARGE_MB" <<'PY'
+python3 - "$BIN" "$GEN" "$SRC" "$BENCH_OUT" "$KEY" "$RUNS" "$JOBS" "$LARGE_MB" "${BENCH_COMPARE:-}" <<'PY'
 import os, shutil, statistics, subprocess, sys, time, datetime, platform
 
-binary, gen, src, out, key, runs, jobs, large_mb = sys.argv[1:]
+binary, gen, src, out, key, runs, jobs, large_mb, other = sys.argv[1:]
 runs, large_mb = int(runs), int(large_mb)
 
 def tree_size(root):
@@ -98,10 +100,14 @@ commands = {
     f"dicom-anonymizer --jobs {jobs}": [binary, "run", "--key-file", key, "--quiet",
                                         "--jobs", jobs, src, dst],
 }
+if other:
+    commands[f"BENCH_COMPARE --jobs {jobs}"] = [other, "run", "--key-file", key, "--quiet",
+                                               "--jobs", jobs, src, dst]
 print(f"# {datetime.date.today()}  {platform.node()}  {os.cpu_count()} cores  "
       f"kernel {platform.release()}")
 print(f"# tree: {src}: {files} files, {nbytes/1e6:.1f} MB; outputs in {out}")
-print(f"# binary: {binary}; {runs} timed runs of each command, alternating, after a warm-up")
+print(f"# binary: {binary}" + (f", BENCH_COMPARE: {other}" if other else "")
+      + f"; {runs} timed runs of each command, alternating, after a warm-up")
 results = {name: [] for name in commands}
 for r in range(runs + 1):
     for name, cmd in commands.items():
@@ -127,8 +133,8 @@ for name, ms in results.items():
           f"{sys_:>7.3f} {user/files*1e6:>12.0f} {(user+sys_)/files*1e6:>11.0f} "
           f"{rss/1024:>7.1f}MB {ratio:>7.2f}x")
 print()
-print("wall s per round (cp -r / tool):",
-      "  ".join(f"{c[0]:.3f}/{m[0]:.3f}" for c, m in zip(cp, list(results.values())[1])))
+print("wall s per round (" + " / ".join(results) + "):",
+      "  ".join("/".join(f"{ms[i][0]:.3f}" for ms in results.values()) for i in range(runs)))
 
 if large_mb > 0:
     print()
