@@ -406,6 +406,7 @@ fn load_part10(
                 0,
                 inflated_len,
                 true,
+                true,
             ) {
                 Ok(report) if report.dicomdir => return Err(ReadError::Dicomdir),
                 Ok(_) | Err(ScanError::Structure { .. }) => {}
@@ -445,7 +446,8 @@ fn load_part10(
     };
     let explicit = !flexible && is_explicit_vr(ts);
     r.seek(SeekFrom::Start(dataset_start))?;
-    let scanned = scan::scan(&mut r, &*decoder, dataset_start, file_len, explicit);
+    let little = ts.endianness() == Endianness::Little;
+    let scanned = scan::scan(&mut r, &*decoder, dataset_start, file_len, explicit, little);
     let report = match scanned {
         Ok(report) => Some(report),
         Err(ScanError::Structure { .. }) => None,
@@ -561,7 +563,8 @@ fn load_bare(
             })?;
     r.seek(SeekFrom::Start(0))?;
     let explicit = encoding != BareEncoding::ImplicitVrLittleEndian;
-    match scan::scan(&mut r, &*decoder, 0, file_len, explicit) {
+    let little = encoding != BareEncoding::ExplicitVrBigEndian;
+    match scan::scan(&mut r, &*decoder, 0, file_len, explicit, little) {
         Ok(report) if report.dicomdir => return Err(ReadError::Dicomdir),
         Ok(_) | Err(ScanError::Structure { .. }) => {}
         Err(e) => return Err(scan_error(e)),
