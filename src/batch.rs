@@ -306,3 +306,42 @@ impl<'a> Batch<'a> {
             .join(format!("{}.dcm", uid(0x0008, 0x0018)))
     }
 }
+
+/// De-identifies one file into `dst` (a file path; its folder is created), as `run`
+/// does: streamed read, the plan applied, written via a temporary file and renamed.
+/// An existing `dst` is replaced. The outcome says what happened; its error, if any,
+/// names causes and tags, never values.
+///
+/// ```no_run
+/// use dicom_anonymizer::{Keys, Profile, batch::deidentify_file, io::report::Outcome};
+///
+/// let plan = Profile::default_profile().compile()?;
+/// let keys = Keys::from_file("key.bin".as_ref())?;
+/// let done = deidentify_file(&plan, &keys, "in.dcm".as_ref(), "out/in.dcm".as_ref());
+/// assert_eq!(done.outcome, Outcome::Written, "{:?}", done.error);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn deidentify_file(
+    plan: &crate::plan::Plan,
+    keys: &crate::engine::Keys,
+    src: &Path,
+    dst: &Path,
+) -> FileOutcome {
+    let options = RunOptions {
+        overwrite: true,
+        jobs: 1,
+        ..RunOptions::default()
+    };
+    // the source root is the file itself: only writing onto it is refused
+    let batch = Batch::new(
+        Engine::new(plan, keys),
+        options,
+        src,
+        dst.parent().unwrap_or(Path::new(".")),
+    );
+    batch.process(&Job {
+        src: src.to_path_buf(),
+        rel: src.file_name().map(PathBuf::from).unwrap_or_default(),
+        dst: dst.to_path_buf(),
+    })
+}

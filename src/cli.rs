@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::profile::{self, Compiled, Diagnostics, Entry};
 use crate::source::SourceMap;
 
+pub mod check;
 pub mod convert;
 pub mod lint;
 pub mod plan;
@@ -63,11 +64,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// De-identify a DICOM file, a folder or a nested tree into DST
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Check profiles and report every problem (exit 1 on errors)
     Lint(lint::LintArgs),
     /// Print the compiled plan: what happens to each attribute, and which rule decided it
     Plan(plan::PlanArgs),
+    /// Verify de-identified files against the plan; with --source, scan them for residual values
+    Check(check::CheckArgs),
     /// Convert a legacy JSON rule file (the old tools' `--dictionary` or `extra_rules.json`) to a `.anon` profile
     Convert(convert::ConvertArgs),
     /// Print shell completions
@@ -176,6 +179,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Run(a) => run::run(&a),
         Command::Lint(a) => lint::lint(&a),
         Command::Plan(a) => plan::plan(&a),
+        Command::Check(a) => check::check(&a),
         Command::Convert(a) => convert::convert(&a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -911,23 +911,6 @@ fn action_object(
 
 // --- writing the profile -------------------------------------------------------------
 
-/// Tag order: exact tags and masks by their digits (`x` as 0).
-fn order(p: &TagPattern) -> (u32, u8, String) {
-    match p {
-        TagPattern::Exact(t) => (
-            (u32::from(t.group()) << 16) | u32::from(t.element()),
-            0,
-            String::new(),
-        ),
-        TagPattern::Masked(m) => (m.value(), 1, String::new()),
-        TagPattern::Private(s) => (
-            (u32::from(s.group) << 16) | s.element.map_or(0, u32::from),
-            2,
-            s.creator.clone(),
-        ),
-    }
-}
-
 /// What a rule's comment says about the attribute.
 fn describe(p: &TagPattern) -> String {
     match p {
@@ -1029,7 +1012,7 @@ fn render(
     source_name: &str,
 ) -> Result<Converted, Vec<ConvertError>> {
     let mut sorted: Vec<&OldRule> = rules.iter().collect();
-    sorted.sort_by_key(|r| order(&r.pattern));
+    sorted.sort_by_key(|r| r.pattern.sort_key());
     let mut warnings: HashMap<JsonPath, Vec<ConvertWarning>> = HashMap::new();
     // pass 1 finds the warnings; pass 2 writes them in and must give the same ones
     for pass in 0..2 {

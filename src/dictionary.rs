@@ -125,29 +125,14 @@ pub fn vr_choices_of_entry(entry: &Entry) -> Vec<VR> {
     }
 }
 
-/// Up to three keywords close to `word`, best first (for "did you mean").
+/// Up to three keywords close to `word`, best first (for "did you mean"); retired
+/// keywords only when they match exactly.
 pub fn suggest_keywords(word: &str) -> Vec<String> {
-    let lower = word.to_ascii_lowercase();
-    let mut scored: Vec<(f64, &str)> = entries()
+    let keywords = entries()
         .iter()
         .filter(|e| !e.retired || e.keyword.eq_ignore_ascii_case(word))
-        .map(|e| {
-            let k = e.keyword.to_ascii_lowercase();
-            let score = if k == lower {
-                2.0
-            } else {
-                strsim::jaro_winkler(&lower, &k)
-            };
-            (score, e.keyword)
-        })
-        .filter(|(s, _)| *s > 0.88)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, k)| k.to_string())
-        .collect()
+        .map(|e| e.keyword);
+    crate::fuzzy::closest(word, keywords, 0.88)
 }
 
 /// Dictionary entries a pattern selects (for masks: every listed tag that matches).

@@ -4,6 +4,7 @@
 //! Engine::apply_file(&mut FileDicomObject)
 //!   ├─ per-file context: SOP class (for combined actions), patient key (date shift)
 //!   ├─ walk: every element at every depth → plan.decide(tag) → one step   (walk.rs)
+//!   │    combined actions, `empty` on sequences: resolved by the IOD       (resolve.rs)
 //!   ├─ de-identification attributes: (0012,0062) (0012,0063) (0012,0064) (0028,0303)
 //!   └─ file meta: SOP class/instance follow the data set, our implementation UID,
 //!      AE titles and private meta information removed
@@ -23,13 +24,94 @@ use crate::plan::{Decision, DeidOption, Plan};
 
 pub mod error;
 pub mod keyed;
+pub mod resolve;
 mod walk;
 
 pub use error::{ApplyError, ElementPath};
 pub use keyed::{KeyError, Keys};
+pub use resolve::{Branch, IodType, Resolution, resolve};
+pub use walk::MAX_DEPTH;
 
 /// How many elements each action was applied to (by canonical action name).
 pub type Counts = BTreeMap<String, u64>;
+
+/// True for a value that can go into a file meta UID element: digits and dots, at most
+/// 64 characters (leading zeros, common in real files, are accepted as readers do).
+fn meta_uid(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// What the engine does to one element, after resolving combined actions: what `check`
+/// expects to find in an output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Expected {
+    /// Kept as it is (a sequence: kept, with the plan applied inside its items).
+    Keep,
+    /// Removed.
+    Delete,
+    /// Zero length (a sequence: no items).
+    Empty,
+    /// The VR's dummy (a UI: keyed new UIDs; a sequence: kept, plan applied inside).
+    Dummy,
+    /// This literal.
+    Set(String),
+    /// Keyed new UIDs.
+    Uid,
+    /// Keyed pseudonyms.
+    Hash,
+    /// Shifted dates.
+    ShiftDate,
+    /// A regular-expression substitution.
+    Regexp,
+}
+
+/// Resolves the plan for one element exactly as the engine does: the element's tag,
+/// its private creator (for private elements), its VR (a standard tag stored as UN is
+/// resolved with its dictionary VR, as the engine re-types it), the instance's SOP Class
+/// UID and the tags of the enclosing sequences (outermost first), for combined actions.
+/// Elements that are always removed (group lengths, group 0002 in a data set, (FFFA,FFFA),
+/// (FFFC,FFFC)) give [`Expected::Delete`].
+pub fn expected(
+    plan: &Plan,
+    tag: Tag,
+    creator: Option<&str>,
+    vr: VR,
+    sop_class: Option<&str>,
+    seq_path: &[Tag],
+) -> Expected {
+    if walk::always_removed(tag) {
+        return Expected::Delete;
+    }
+    let vr = if vr == VR::UN {
+        crate::dictionary::vr_of(tag).unwrap_or(VR::UN)
+    } else {
+        vr
+    };
+    let decision = plan.decide(tag, creator);
+    match walk::resolve_action(decision.action(), tag, vr, sop_class, seq_path) {
+        walk::Step::Keep => Expected::Keep,
+        walk::Step::Delete => Expected::Delete,
+        walk::Step::Empty => Expected::Empty,
+        walk::Step::Dummy => Expected::Dummy,
+        walk::Step::Set(v) => Expected::Set(v.to_string()),
+        walk::Step::Uid => Expected::Uid,
+        walk::Step::Hash => Expected::Hash,
+        walk::Step::ShiftDate => Expected::ShiftDate,
+        walk::Step::Regexp(_) => Expected::Regexp,
+    }
+}
+
+/// The private creators of a data set: (group, block) → creator (trimmed).
+pub fn private_creators(obj: &InMemDicomObject) -> std::collections::HashMap<(u16, u8), String> {
+    walk::creators_of(obj)
+}
+
+/// The text of an element (trailing padding removed), decoding raw bytes of a UN element
+/// as text; `None` for sequences and values that are not text.
+pub fn text_value(e: &dicom_object::mem::InMemElement) -> Option<String> {
+    walk::text_of(e)
+}
 
 /// The implementation class UID written into every output's file meta
 /// (a UUID-derived UID, `2.25.` + UUID 0xd05dd0d8-…, fixed for this tool).
@@ -106,14 +188,16 @@ impl<'a> Engine<'a> {
     ) -> Result<Applied, ApplyError> {
         let original_meta_instance = file.meta().media_storage_sop_instance_uid.clone();
         let applied = self.apply_dataset(file)?;
+        // only UIDs go into the meta: a data set value with other characters would make a
+        // meta group that no reader accepts (found by fuzzing)
         let sop_class = file
             .get(SOP_CLASS_UID)
             .and_then(walk::text_of)
-            .filter(|s| !s.is_empty());
+            .filter(|s| meta_uid(s));
         let sop_instance = file
             .get(SOP_INSTANCE_UID)
             .and_then(walk::text_of)
-            .filter(|s| !s.is_empty());
+            .filter(|s| meta_uid(s));
         let instance = match sop_instance {
             Some(uid) => uid,
             // the data set has no instance UID (deleted by the plan, or never there):
@@ -217,5 +301,23 @@ impl<'a> Engine<'a> {
                 PrimitiveValue::from("MODIFIED"),
             ));
         }
+    }
+}
+
+impl Plan {
+    /// Applies the plan to a data set (every element, every depth) and writes the
+    /// de-identification attributes. Same as [`Engine::apply_dataset`].
+    pub fn apply(&self, obj: &mut InMemDicomObject, keys: &Keys) -> Result<Applied, ApplyError> {
+        Engine::new(self, keys).apply_dataset(obj)
+    }
+
+    /// Applies the plan to a file's data set and makes its file meta agree. Same as
+    /// [`Engine::apply_file`].
+    pub fn apply_file(
+        &self,
+        file: &mut FileDicomObject<InMemDicomObject>,
+        keys: &Keys,
+    ) -> Result<Applied, ApplyError> {
+        Engine::new(self, keys).apply_file(file)
     }
 }

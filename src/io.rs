@@ -63,6 +63,15 @@ mod scan;
 pub mod walk;
 pub mod write;
 
+/// True if `bytes` is a complete implicit VR little endian data set as the structure walk
+/// sees it: no truncation, no length past the end, sequences nested at most 64 deep. The
+/// engine checks a sequence stored as UN with it before parsing the value.
+pub(crate) fn well_formed_implicit(bytes: &[u8]) -> bool {
+    let decoder = dicom_encoding::decode::implicit_le::ImplicitVRLittleEndianDecoder::default();
+    let mut cursor = std::io::Cursor::new(bytes);
+    scan::scan(&mut cursor, &decoder, 0, bytes.len() as u64, false, true).is_ok()
+}
+
 pub use read::{BareEncoding, HeldInMemory, InMemoryReason, Loaded, ReadMode, ReadOptions, load};
 pub use write::{WriteStats, write};
 

@@ -30,8 +30,8 @@
 //! compiled into the binary, and a malformed line (a bug in the generator) is skipped and
 //! recorded, which a unit test turns into a failure.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -181,6 +181,30 @@ pub fn knows_sop_class(sop_class_uid: &str) -> bool {
     TABLE.classes.contains_key(trim_uid(sop_class_uid))
 }
 
+/// Whether the table describes the inside of the sequence at `prefix` in any IOD: some
+/// listed path (of any SOP class) starts with `prefix` and is longer.
+///
+/// The table lists only attributes of the Basic Profile, so a sequence's contents are
+/// described exactly when the sequence holds such an attribute somewhere in the standard.
+/// When this is `false` (Functional Group Sequences, private sequences, SR content nested
+/// deeper than the table goes), a [`NotInIod`](IodLookup::NotInIod) answer for an
+/// attribute inside it says nothing about the standard: the table simply does not look
+/// there. The empty prefix (the top level) is always described.
+///
+/// ```
+/// use dicom_anonymizer::iod::describes_inside;
+/// use dicom_core::Tag;
+///
+/// assert!(describes_inside(&[]));
+/// // Referenced Series Sequence holds Referenced Instance Sequence > Referenced SOP Instance UID
+/// assert!(describes_inside(&[Tag(0x0008, 0x1115)]));
+/// // Per-frame Functional Groups Sequence: the table has no Functional Group macros
+/// assert!(!describes_inside(&[Tag(0x5200, 0x9230)]));
+/// ```
+pub fn describes_inside(prefix: &[Tag]) -> bool {
+    prefix.is_empty() || TABLE.containers.contains(prefix)
+}
+
 /// Number of SOP classes in the table (for docs/tests).
 pub fn sop_class_count() -> usize {
     TABLE.classes.len()
@@ -227,6 +251,8 @@ struct Table {
     classes: HashMap<Box<str>, usize>,
     /// attribute path → path id (index into each set)
     paths: HashMap<Box<[Tag]>, usize>,
+    /// every proper, non-empty prefix of a path: the sequences whose inside is described
+    containers: HashSet<Box<[Tag]>>,
     /// one dense slot array per distinct attribute set, indexed by path id
     sets: Vec<Box<[Slot]>>,
     /// number of (SOP class, path) entries, as in the source TSV
@@ -338,6 +364,11 @@ impl Parser {
             .split('/')
             .map(|tag| tag.parse::<Tag>().map_err(|_| "malformed tag in path"))
             .collect::<Result<Box<[Tag]>, _>>()?;
+        for end in 1..tags.len() {
+            if let Some(prefix) = tags.get(..end) {
+                self.table.containers.insert(prefix.into());
+            }
+        }
         match self.table.paths.entry(tags) {
             Entry::Occupied(_) => Err("duplicate path"),
             Entry::Vacant(entry) => {
@@ -615,6 +646,40 @@ mod tests {
             IodLookup::NotInIod
         );
         assert_eq!(lookup(CT, &[]), IodLookup::NotInIod);
+    }
+
+    #[test]
+    fn containers_are_the_proper_prefixes_of_listed_paths() {
+        let seq = |tags: &[(u16, u16)]| tags.iter().map(|&(g, e)| Tag(g, e)).collect::<Vec<_>>();
+        assert!(describes_inside(&[]));
+        assert!(describes_inside(&seq(&[
+            (0x0008, 0x1115),
+            (0x0008, 0x114A)
+        ])));
+        // SR content: listed two levels deep, not three
+        assert!(describes_inside(&seq(&[
+            (0x0040, 0xA730),
+            (0x0040, 0xA730)
+        ])));
+        assert!(!describes_inside(&seq(&[
+            (0x0040, 0xA730),
+            (0x0040, 0xA730),
+            (0x0040, 0xA730)
+        ])));
+        // a listed leaf is not a container; Functional Group sequences are not listed
+        assert!(!describes_inside(&seq(&[(0x0010, 0x0010)])));
+        assert!(!describes_inside(&seq(&[(0x5200, 0x9229)])));
+        assert!(!describes_inside(&seq(&[
+            (0x5200, 0x9230),
+            (0x0008, 0x9124)
+        ])));
+        // every prefix of every path, nothing else
+        let expected: HashSet<Vec<Tag>> = TABLE
+            .paths
+            .keys()
+            .flat_map(|p| (1..p.len()).map(|n| p[..n].to_vec()))
+            .collect();
+        assert_eq!(TABLE.containers.len(), expected.len());
     }
 
     #[test]

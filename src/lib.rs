@@ -1,11 +1,78 @@
-//! dicom-anonymizer: de-identify DICOM files with checked profiles.
+//! De-identify DICOM files with profiles written in a small, checked language.
+//!
+//! ```text
+//!  .anon text ──profile::compile──▶ Plan ──engine──▶ de-identified data set
+//!  (syntax → includes → checks;        (every element, every depth: keep, delete,
+//!   every problem in one report)        empty, replace, uid, hash, shift-date, ...)
+//!
+//!  run:  io::walk (inputs) → io::read (header; pixel data stays on disk)
+//!        → engine → io::write (header + pixel bytes copied) → temp file, rename
+//! ```
+//!
+//! The library does what the `dicom-anonymizer` command does. A [`Profile`] compiles into
+//! a [`Plan`] (immutable, checked against the dictionary); the plan applies to a data set
+//! with a secret [`Keys`] (UIDs, pseudonyms and date shifts are keyed HMACs, the same in
+//! every run with the same key).
+//!
+//! # Example: a data set built in memory
+//!
+//! ```
+//! use dicom_anonymizer::{Keys, Profile};
+//! use dicom_core::{DataElement, PrimitiveValue, VR};
+//! use dicom_dictionary_std::tags;
+//! use dicom_object::InMemDicomObject;
+//!
+//! let mut obj = InMemDicomObject::from_element_iter([
+//!     DataElement::new(tags::PATIENT_NAME, VR::PN, PrimitiveValue::from("Doe^Jane")),
+//!     DataElement::new(tags::PATIENT_ID, VR::LO, PrimitiveValue::from("123456")),
+//!     DataElement::new(tags::STUDY_DATE, VR::DA, PrimitiveValue::from("20240131")),
+//!     DataElement::new(tags::STUDY_INSTANCE_UID, VR::UI, PrimitiveValue::from("1.2.3.4.5")),
+//!     DataElement::new(tags::MODALITY, VR::CS, PrimitiveValue::from("CT")),
+//! ]);
+//!
+//! let plan = Profile::builtin("basic")
+//!     .then(Profile::from_text("study.anon", r#"
+//!         PatientID  replace "SUBJ-001"
+//!         StudyDate  shift-date
+//!     "#))
+//!     .compile()?;
+//! let keys = Keys::from_bytes(b"a secret of at least 16 bytes");
+//! let applied = plan.apply(&mut obj, &keys)?;
+//!
+//! let text = |t| obj.get(t).map(|e| e.to_str().unwrap().to_string());
+//! assert_eq!(text(tags::PATIENT_NAME).as_deref(), Some(""));           // Z: emptied
+//! assert_eq!(text(tags::PATIENT_ID).as_deref(), Some("SUBJ-001"));     // the literal
+//! assert_ne!(text(tags::STUDY_DATE).as_deref(), Some("20240131"));     // shifted
+//! assert!(text(tags::STUDY_INSTANCE_UID).unwrap().starts_with("2.25.")); // remapped
+//! assert_eq!(text(tags::MODALITY).as_deref(), Some("CT"));             // kept
+//! assert_eq!(text(tags::PATIENT_IDENTITY_REMOVED).as_deref(), Some("YES"));
+//! assert!(applied.dates_shifted);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Snapshot-testing a profile
+//!
+//! [`Plan::to_table`] and [`dump::canonical_dump`] are stable text renderings, made to
+//! be compared by snapshot tests: a change to a profile then shows as a reviewable diff.
+//! docs/testing-profiles.md has a complete `insta::glob!` example over a folder of sample
+//! files; `tests/it/api.rs` is the same test run on this repository's samples.
+//!
+//! # Layers
+//!
+//! [`tag`] parses selectors (the one place that does), [`profile`] compiles, [`plan`] is
+//! the contract, [`engine`] applies it, [`io`] reads and writes files, [`batch`] runs over
+//! many files, [`cli`] is the command line. Errors never contain element values: they are
+//! PHI.
 
 pub mod batch;
+pub mod check;
 pub mod cli;
 pub mod convert;
 pub mod dictionary;
 pub mod dump;
 pub mod engine;
+pub mod fuzzing;
+pub mod fuzzy;
 pub mod io;
 pub mod iod;
 pub mod plan;
@@ -13,3 +80,7 @@ pub mod profile;
 pub mod source;
 pub mod tag;
 pub mod vr;
+
+pub use engine::{Applied, Keys};
+pub use plan::Plan;
+pub use profile::Profile;

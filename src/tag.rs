@@ -287,6 +287,25 @@ impl TagPattern {
         Ok(TagPattern::Masked(Mask::new(value, mask)?))
     }
 
+    /// The order profiles are written in: exact tags and masks by their digits (`x` as
+    /// 0), exact before mask at the same digits, private-creator selectors after them,
+    /// by group, element and creator.
+    pub fn sort_key(&self) -> (u32, u8, String) {
+        match self {
+            TagPattern::Exact(t) => (
+                (u32::from(t.group()) << 16) | u32::from(t.element()),
+                0,
+                String::new(),
+            ),
+            TagPattern::Masked(m) => (m.value(), 1, String::new()),
+            TagPattern::Private(s) => (
+                (u32::from(s.group) << 16) | s.element.map_or(0, u32::from),
+                2,
+                s.creator.clone(),
+            ),
+        }
+    }
+
     /// The exact tag, if this pattern selects one tag.
     pub fn exact(&self) -> Option<Tag> {
         match self {

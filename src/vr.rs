@@ -9,7 +9,7 @@
 //! value as text; they never report the value itself (it may be PHI), only what is
 //! wrong with it.
 
-use dicom_core::VR;
+use dicom_core::{Tag, VR};
 
 /// What is wrong with a literal for a VR. Messages name the rule, never the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -371,6 +371,27 @@ pub fn dummy_text(vr: VR) -> Option<&'static str> {
     })
 }
 
+/// Dummies for attributes whose values are restricted beyond their VR: the VR's dummy
+/// would break an enumerated value list that validators check. docs/semantics.md lists
+/// them with the reason for each value.
+///
+/// - (0400,0565) Reason for the Attribute Modification, CS, enumerated values `COERCE` and
+///   `CORRECT` (PS3.3 C.12.1): `D` in the Basic Profile. `COERCE` ("replace values of
+///   attributes such as Patient Name, ID, Accession Number") describes a de-identification
+///   best; neither value identifies anybody.
+pub const ATTRIBUTE_DUMMIES: &[(Tag, &str)] = &[(Tag(0x0400, 0x0565), "COERCE")];
+
+/// The dummy `replace` writes for an element: the attribute's own (see
+/// [`ATTRIBUTE_DUMMIES`]) if it has one, else the VR's ([`dummy_text`]).
+pub fn dummy_for(tag: Tag, vr: VR) -> Option<&'static str> {
+    ATTRIBUTE_DUMMIES
+        .iter()
+        .find(|(t, _)| *t == tag)
+        .map(|(_, d)| *d)
+        .filter(|d| check_literal(vr, d).is_ok())
+        .or_else(|| dummy_text(vr))
+}
+
 /// Every VR with its dummy, in table order (for docs and tests).
 pub const DUMMY_TABLE_VRS: &[VR] = &[
     VR::AE,
@@ -419,6 +440,47 @@ mod tests {
             if let Some(d) = dummy_text(vr) {
                 assert_eq!(check_literal(vr, d), Ok(()), "{vr}");
             }
+        }
+    }
+
+    #[test]
+    fn attribute_dummies_fit_their_attribute() {
+        for (tag, dummy) in ATTRIBUTE_DUMMIES {
+            let vr = crate::dictionary::vr_of(*tag).unwrap();
+            assert_eq!(check_literal(vr, dummy), Ok(()), "{tag}");
+            assert_eq!(dummy_for(*tag, vr), Some(*dummy));
+        }
+        assert_eq!(dummy_for(Tag(0x0008, 0x0060), VR::CS), Some("ANONYMIZED"));
+        // an element of the tag stored with another VR gets that VR's dummy
+        assert_eq!(dummy_for(Tag(0x0400, 0x0565), VR::DA), Some("19000101"));
+    }
+
+    #[test]
+    fn docs_list_every_dummy() {
+        let docs = include_str!("../docs/semantics.md");
+        let rows: Vec<Vec<&str>> = docs
+            .lines()
+            .filter(|l| l.starts_with('|'))
+            .map(|l| l.split('|').map(str::trim).collect())
+            .collect();
+        for &vr in DUMMY_TABLE_VRS {
+            let Some(dummy) = dummy_text(vr) else {
+                continue;
+            };
+            let listed = rows.iter().any(|r| {
+                r.get(1)
+                    .is_some_and(|c| c.split(", ").any(|v| v == vr.to_string()))
+                    && r.get(2) == Some(&format!("`{dummy}`").as_str())
+            });
+            assert!(listed, "docs/semantics.md: no row `| {vr} | `{dummy}` |`");
+        }
+        for (tag, dummy) in ATTRIBUTE_DUMMIES {
+            let t = crate::tag::fmt_tag(*tag);
+            let listed = rows.iter().any(|r| {
+                r.get(1).is_some_and(|c| c.starts_with(&t))
+                    && r.get(2) == Some(&format!("`{dummy}`").as_str())
+            });
+            assert!(listed, "docs/semantics.md: no row for {t} with `{dummy}`");
         }
     }
 

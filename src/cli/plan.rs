@@ -1,33 +1,53 @@
 //! `dicom-anonymizer plan`: the compiled plan as a table, or which rule decides an
-//! attribute and which rules it overrides.
+//! attribute and which rules it overrides; with `--sop-class`, also how the action
+//! resolves in that SOP class's IOD (the engine's own [`resolve`], so `plan` shows what
+//! `run` does).
 
 use clap::Args;
+use dicom_core::dictionary::UidDictionary;
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::StandardSopClassDictionary;
 
 use super::{ErrorFormat, ExitStatus, compile_or_report, profile_entries};
+use crate::dictionary;
+use crate::engine::resolve::{self, IodType, Unknown, resolve};
 use crate::plan::{Decision, Plan, describe_pattern};
 use crate::tag::{TagPattern, fmt_tag};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  dicom-anonymizer plan\n  dicom-anonymizer plan --profile builtin:basic --profile my.anon\n  dicom-anonymizer plan --profile my.anon PatientName '(0020,000D)' '(0019,\"SIEMENS MR HEADER\",0C)'"
+    after_help = "Examples:\n  dicom-anonymizer plan\n  dicom-anonymizer plan --profile builtin:basic --profile my.anon\n  dicom-anonymizer plan --profile my.anon PatientName '(0020,000D)' '(0019,\"SIEMENS MR HEADER\",0C)'\n  dicom-anonymizer plan --sop-class 1.2.840.10008.5.1.4.1.1.2 AcquisitionDateTime\n  dicom-anonymizer plan --sop-class CTImageStorage '(0008,1115)/(0008,114A)/(0008,1155)'"
 )]
 pub struct PlanArgs {
     /// Profile (repeat to compose; later ones override earlier ones); default: builtin:basic + builtin:extra
     #[arg(long = "profile", short = 'p', value_name = "PROFILE")]
     pub profiles: Vec<String>,
+    /// A PS3.15 option to add after the profiles, like `retain-uids` (repeatable; same as `--profile builtin:NAME`)
+    #[arg(long = "option", value_name = "NAME")]
+    pub options: Vec<String>,
     /// With the built-in default: leave out the old tool's extra rules
     #[arg(long)]
     pub no_extra: bool,
-    /// Attributes to explain: a keyword, `(gggg,eeee)` or `(gggg,"CREATOR",ee)`
+    /// Attributes to explain: a keyword, `(gggg,eeee)` or `(gggg,"CREATOR",ee)`; a path
+    /// into sequences joins them with `/`, like `ReferencedSeriesSequence/ReferencedSOPInstanceUID`
     #[arg(value_name = "TAG_OR_KEYWORD")]
     pub queries: Vec<String>,
+    /// Also show how each attribute's action resolves in this SOP class (a UID, or a keyword
+    /// like `CTImageStorage`): its Type in the IOD and the branch taken
+    #[arg(long, value_name = "UID", requires = "queries")]
+    pub sop_class: Option<String>,
     /// How to write diagnostics
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     pub error_format: ErrorFormat,
 }
 
 pub fn plan(args: &PlanArgs) -> ExitStatus {
-    let entries = profile_entries(&args.profiles, args.no_extra);
+    let mut entries = profile_entries(&args.profiles, args.no_extra);
+    entries.extend(
+        args.options
+            .iter()
+            .map(|o| crate::profile::Entry::Builtin(o.clone())),
+    );
     let compiled = match compile_or_report(&entries, args.error_format, false) {
         Ok(c) => c,
         Err(status) => return status,
@@ -39,17 +59,182 @@ pub fn plan(args: &PlanArgs) -> ExitStatus {
         print!("{}", plan.to_table());
         return ExitStatus::Success;
     }
+    let sop_class = match args.sop_class.as_deref().map(SopClass::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitStatus::Usage;
+        }
+    };
     let mut status = ExitStatus::Success;
     for q in &args.queries {
-        match TagPattern::parse_any(q) {
-            Ok(p) => print!("{}", explain(&plan, &p)),
+        match parse_query(q) {
+            Ok((path, p)) => {
+                print!("{}", explain_at(&plan, &path, &p, sop_class.as_ref()));
+            }
             Err(e) => {
-                eprintln!("error: `{q}` is not a tag or keyword: {e}");
+                eprintln!("error: `{q}` is not a tag, keyword or path: {e}");
                 status = ExitStatus::Usage;
             }
         }
     }
     status
+}
+
+/// A SOP class named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SopClass {
+    pub uid: String,
+    /// the name in the standard's registry, if it is there
+    pub name: Option<&'static str>,
+}
+
+impl SopClass {
+    /// A UID (`1.2.840.10008.5.1.4.1.1.2`) or a registry keyword (`CTImageStorage`).
+    pub fn parse(text: &str) -> Result<SopClass, String> {
+        let t = text.trim();
+        let dict = StandardSopClassDictionary;
+        if let Some(e) = dict.by_keyword(t) {
+            return Ok(SopClass {
+                uid: e.uid.to_string(),
+                name: Some(e.name),
+            });
+        }
+        if crate::vr::valid_uid(t) && !t.is_empty() {
+            return Ok(SopClass {
+                uid: t.to_string(),
+                name: dict.by_uid(t).map(|e| e.name),
+            });
+        }
+        Err(format!(
+            "`{t}` is not a SOP class UID or a SOP class keyword like `CTImageStorage`"
+        ))
+    }
+}
+
+impl std::fmt::Display for SopClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.name {
+            Some(n) => write!(f, "{n} ({})", self.uid),
+            None => f.write_str(&self.uid),
+        }
+    }
+}
+
+/// Splits a query into its path components at `/` (not inside a quoted creator).
+fn split_path(query: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, c) in query.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '/' if !quoted => {
+                parts.push(query.get(start..i).unwrap_or(""));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(query.get(start..).unwrap_or(""));
+    parts
+}
+
+/// Parses `TAG` or `SEQ/SEQ/.../TAG` (each component through [`TagPattern::parse_any`]):
+/// the enclosing sequences, which must be exact tags, and the attribute's pattern.
+pub fn parse_query(query: &str) -> Result<(Vec<Tag>, TagPattern), String> {
+    let parts = split_path(query);
+    let Some((last, sequences)) = parts.split_last() else {
+        return Err("nothing to explain".to_string());
+    };
+    let mut path = Vec::new();
+    for s in sequences {
+        let p = TagPattern::parse_any(s).map_err(|e| format!("`{}`: {e}", s.trim()))?;
+        match p.exact() {
+            Some(t) if dictionary::vr_of(t).is_some_and(|vr| vr != VR::SQ) => {
+                return Err(format!("`{}` is not a sequence", s.trim()));
+            }
+            Some(t) => path.push(t),
+            None => {
+                return Err(format!(
+                    "`{}`: a sequence in a path must be one standard tag or keyword",
+                    s.trim()
+                ));
+            }
+        }
+    }
+    let p = TagPattern::parse_any(last).map_err(|e| e.to_string())?;
+    Ok((path, p))
+}
+
+/// The explanation `plan [--sop-class UID] SEQ/.../TAG` prints: the rules, then (with a
+/// SOP class) the Type of the attribute at that path and the branch the engine takes.
+pub fn explain_at(
+    plan: &Plan,
+    sequences: &[Tag],
+    pattern: &TagPattern,
+    sop_class: Option<&SopClass>,
+) -> String {
+    let mut out = explain(plan, pattern);
+    if !sequences.is_empty() {
+        let prefix: Vec<String> = sequences.iter().map(|t| fmt_tag(*t)).collect();
+        out.insert_str(0, &format!("{}/", prefix.join("/")));
+    }
+    let Some(sop) = sop_class else {
+        return out;
+    };
+    let (tag, creator) = match pattern {
+        TagPattern::Exact(t) => (*t, None),
+        TagPattern::Private(p) => (
+            Tag(p.group, 0x1000 | u16::from(p.element.unwrap_or(0x10))),
+            Some(p.creator.as_str()),
+        ),
+        TagPattern::Masked(_) => {
+            out.push_str("  resolves  (only for one attribute, not a mask)\n");
+            return out;
+        }
+    };
+    let action = plan.decide(tag, creator).action().clone();
+    let vr = dictionary::vr_of(tag).unwrap_or(VR::UN);
+    let mut path = sequences.to_vec();
+    path.push(tag);
+    let line = match resolve(&action, vr, Some(&sop.uid), &path) {
+        Some(r) => format!("{}  # {}", r.branch, why(&r.iod, sop, &path)),
+        None => format!(
+            "{action}  # as written (not a combined action); {}",
+            why(&resolve::iod_type(Some(&sop.uid), &path), sop, &path)
+        ),
+    };
+    out.push_str(&format!("  resolves  {line}\n"));
+    out
+}
+
+/// What the IOD table said, in words.
+fn why(iod: &IodType, sop: &SopClass, path: &[Tag]) -> String {
+    let shown = |p: &[Tag]| p.iter().map(|t| fmt_tag(*t)).collect::<Vec<_>>().join("/");
+    match iod {
+        IodType::Listed {
+            attribute_type,
+            path: listed,
+        } if listed.as_slice() == path => format!("Type {attribute_type} in the IOD of {sop}"),
+        IodType::Listed {
+            attribute_type,
+            path: listed,
+        } => format!(
+            "Type {attribute_type} in the IOD of {sop}, listed as {} (nested content folded)",
+            shown(listed)
+        ),
+        IodType::NotInIod => format!("not in the IOD of {sop}"),
+        IodType::Unknown(Unknown::SopClass | Unknown::NoSopClass) => format!(
+            "{sop} is not in the IOD table ({} edition): the default branch",
+            crate::iod::EDITION
+        ),
+        IodType::Unknown(Unknown::Container) => format!(
+            "the IOD table does not describe the inside of {}: the default branch",
+            shown(path.split_last().map_or(&[][..], |(_, c)| c))
+        ),
+    }
 }
 
 /// The explanation `plan TAG` prints.

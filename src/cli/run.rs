@@ -37,6 +37,9 @@ pub struct RunArgs {
     /// With the built-in default: leave out the old tool's extra rules
     #[arg(long)]
     pub no_extra: bool,
+    /// A legacy JSON rule file (the old tools' extra_rules.json or --dictionary), applied after the profiles (repeatable)
+    #[arg(long, value_name = "FILE.json")]
+    pub extra_rules: Vec<PathBuf>,
     /// Keep private elements that no rule deletes (the old tool's keepPrivateTags)
     #[arg(long)]
     pub keep_private: bool,
@@ -108,6 +111,17 @@ pub fn tag_rule_text(tag: &str, action: &str) -> String {
 pub fn run_entries(args: &RunArgs) -> Result<Vec<Entry>, String> {
     let mut entries = profile_entries(&args.profiles, args.no_extra);
     entries.extend(args.options.iter().map(|o| Entry::Builtin(o.clone())));
+    for json in &args.extra_rules {
+        let shown = json.display().to_string();
+        let text =
+            std::fs::read_to_string(json).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+        let anon = crate::convert::json_to_anon(&text, &shown)
+            .map_err(|errors| super::convert::render(&errors).trim_end().to_string())?;
+        entries.push(Entry::Text {
+            name: shown,
+            text: anon,
+        });
+    }
     if args.keep_private {
         entries.push(Entry::Text {
             name: "<--keep-private>".into(),

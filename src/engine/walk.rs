@@ -6,6 +6,8 @@
 //! name hidden in a UN element is still remapped or replaced. Private creators are not
 //! subject to rules: each is kept exactly when an element of its block is kept.
 
+use std::collections::HashMap;
+
 use dicom_core::header::Header;
 use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, Length, Tag, VR};
@@ -15,8 +17,8 @@ use dicom_object::mem::InMemElement;
 use super::Counts;
 use super::error::{ApplyError, ElementPath};
 use super::keyed::{Keys, shift_date_text};
-use crate::iod::{self, AttributeType, IodLookup};
-use crate::plan::{Action, Combined, Plan, Regexp};
+use super::resolve::{self, Branch};
+use crate::plan::{Action, Plan, Regexp};
 use crate::tag::normalize_creator;
 use crate::{dictionary, vr};
 
@@ -35,6 +37,18 @@ pub(crate) enum Step<'p> {
     Hash,
     ShiftDate,
     Regexp(&'p Regexp),
+}
+
+impl From<Branch> for Step<'_> {
+    fn from(b: Branch) -> Self {
+        match b {
+            Branch::Delete => Step::Delete,
+            Branch::Empty => Step::Empty,
+            Branch::Replace => Step::Dummy,
+            Branch::Uid => Step::Uid,
+            Branch::Keep => Step::Keep,
+        }
+    }
 }
 
 /// The action names that reports count, in the order of [`Step::kind`].
@@ -64,11 +78,6 @@ impl Step<'_> {
             Step::ShiftDate => 6,
             Step::Regexp(_) => 7,
         }
-    }
-
-    #[cfg(test)]
-    fn name(&self) -> &'static str {
-        STEP_NAMES.get(self.kind()).copied().unwrap_or("delete")
     }
 }
 
@@ -149,20 +158,22 @@ impl<'a> Walker<'a> {
             });
         }
         let plan: &'a Plan = self.plan;
-        let creators = creators_of(obj);
+        let creators = creator_list(obj);
         // First pass, without changing the data set: elements that stay as they are (most
         // of them) are only counted, never taken out and put back.
         let mut changes: Vec<(Tag, Fate<'a>)> = Vec::new();
+        let mut overlays: Vec<u16> = Vec::new();
         let mut has_creators = false;
         for elem in obj.iter() {
             let tag = elem.tag();
+            if is_overlay_data(tag) {
+                overlays.push(tag.group());
+            }
             if is_creator(tag) {
                 has_creators = true;
                 continue;
             }
-            // retired group lengths would be wrong after any change; signatures and
-            // trailing padding cannot survive de-identification
-            if tag.element() == 0x0000 || tag == Tag(0xFFFA, 0xFFFA) || tag == Tag(0xFFFC, 0xFFFC) {
+            if always_removed(tag) {
                 self.counts.add(DELETE);
                 changes.push((tag, Fate::Delete));
                 continue;
@@ -170,9 +181,9 @@ impl<'a> Walker<'a> {
             let action = plan.decide(tag, creator_of(&creators, tag)).action();
             match action {
                 // `keep` leaves every element but sequences (walked inside) and UN
-                // (re-typed first when the dictionary knows a sequence) as it is
+                // (re-typed first) as it is (`resolve_action` gives `Keep` for it)
                 Action::Keep if !matches!(elem.vr(), VR::SQ | VR::UN) => self.counts.add(KEEP),
-                // `delete` applies to any VR
+                // `delete` applies to any VR and depends on nothing
                 Action::Delete => {
                     self.counts.add(DELETE);
                     changes.push((tag, Fate::Delete));
@@ -195,10 +206,31 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        for group in overlays {
+            self.drop_overlay_without_data(obj, group);
+        }
         if has_creators {
             drop_orphan_creators(obj);
         }
         Ok(())
+    }
+
+    /// An overlay group whose Overlay Data (60xx,3000) the plan removed or emptied is
+    /// removed whole: an Overlay Plane module without its data violates every IOD (Overlay
+    /// Data is Type 1), and the module is optional wherever it appears.
+    fn drop_overlay_without_data(&mut self, obj: &mut InMemDicomObject, group: u16) {
+        let data = Tag(group, 0x3000);
+        let has_data = obj
+            .get(data)
+            .is_some_and(|e| !matches!(e.value(), Value::Primitive(PrimitiveValue::Empty)));
+        if has_data {
+            return;
+        }
+        let rest: Vec<Tag> = obj.tags().filter(|t| t.group() == group).collect();
+        for t in rest {
+            obj.remove_element(t);
+            self.counts.add(DELETE);
+        }
     }
 
     fn element(
@@ -207,48 +239,23 @@ impl<'a> Walker<'a> {
         action: &'a Action,
     ) -> Result<Option<InMemElement>, ApplyError> {
         let tag = elem.tag();
-        let elem = retype_un(elem, action);
+        let (elem, opaque) = retype_un(elem, action);
         let vr = elem.vr();
-        let step = self.resolve(action, tag, vr);
+        let step = match self.resolve(action, tag, vr) {
+            // a sequence stored as UN whose items cannot be read: keeping its bytes would
+            // keep whatever the plan removes inside them
+            Step::Keep if opaque => Step::Delete,
+            step => step,
+        };
         self.counts.add(step.kind());
         self.apply(elem, step)
     }
 
-    /// Turns an action into what to do with this element (combined actions by the
-    /// IOD; actions that cannot apply to the element's VR fall back to `delete`).
-    fn resolve<'p>(&mut self, action: &'p Action, tag: Tag, vr: VR) -> Step<'p> {
-        let fits = crate::plan::check_action_vr(action, vr).is_ok()
-            && !(vr == VR::UN && needs_text(action));
-        if !fits {
-            // only reachable through masks, private rules or unknown VRs: removing the
-            // element is the one choice that cannot leak
-            return Step::Delete;
-        }
-        match action {
-            Action::Keep => Step::Keep,
-            Action::Delete => Step::Delete,
-            Action::Empty => Step::Empty,
-            Action::Replace => Step::Dummy,
-            Action::Set(v) => Step::Set(v),
-            Action::Uid => Step::Uid,
-            Action::Hash => Step::Hash,
-            Action::ShiftDate => Step::ShiftDate,
-            Action::Regexp(r) => Step::Regexp(r),
-            Action::Combined(c) => self.resolve_combined(*c, tag, vr),
-        }
-    }
-
-    fn resolve_combined<'p>(&mut self, c: Combined, tag: Tag, vr: VR) -> Step<'p> {
-        let lookup = match &self.sop_class {
-            Some(sop) => {
-                self.seq_path.push(tag);
-                let found = iod::lookup(sop, &self.seq_path);
-                self.seq_path.pop();
-                found
-            }
-            None => IodLookup::UnknownSopClass,
-        };
-        resolve_by_type(c, vr, lookup)
+    /// Turns an action into what to do with this element (combined actions and `empty`
+    /// on sequences by the IOD; actions that cannot apply to the element's VR fall back
+    /// to `delete`).
+    fn resolve<'p>(&self, action: &'p Action, tag: Tag, vr: VR) -> Step<'p> {
+        resolve_action(action, tag, vr, self.sop_class.as_deref(), &self.seq_path)
     }
 
     fn apply(
@@ -260,7 +267,14 @@ impl<'a> Walker<'a> {
         let vr = elem.vr();
         Ok(match step {
             Step::Delete => None,
-            Step::Keep | Step::Dummy if vr == VR::SQ => Some(self.inside_items(elem)?),
+            Step::Keep if vr == VR::SQ => Some(self.inside_items(elem)?),
+            // a dummy sequence: its items are kept with the plan applied inside, and the
+            // codes its items hold (a person's or an institution's identification code)
+            // are replaced too, because the code is the identifying value
+            Step::Dummy if vr == VR::SQ => {
+                let seq = self.inside_items(elem)?;
+                Some(self.dummy_codes(seq))
+            }
             Step::Keep => Some(elem),
             Step::Empty => Some(if vr == VR::SQ {
                 DataElement::new(
@@ -386,7 +400,7 @@ impl<'a> Walker<'a> {
             let values: Vec<String> = strings(&elem).iter().map(|u| self.keys.uid(u)).collect();
             return DataElement::new(tag, vr, PrimitiveValue::Strs(values.into()));
         }
-        if let Some(text) = vr::dummy_text(vr) {
+        if let Some(text) = vr::dummy_for(tag, vr) {
             return DataElement::new(tag, vr, typed_value(vr, text));
         }
         match vr {
@@ -396,6 +410,24 @@ impl<'a> Walker<'a> {
             }
             _ => DataElement::empty(tag, vr),
         }
+    }
+
+    /// Replaces the Code Sequence Macro attributes that sit directly in the items of a
+    /// sequence with their dummies (docs/semantics.md, "Dummies").
+    fn dummy_codes(&self, elem: InMemElement) -> InMemElement {
+        let tag = elem.tag();
+        let Value::Sequence(seq) = elem.into_value() else {
+            return DataElement::empty(tag, VR::SQ);
+        };
+        let mut items: Vec<InMemDicomObject> = seq.into_items().into_vec();
+        for item in &mut items {
+            for code in CODE_MACRO {
+                if let Some(e) = item.take(code) {
+                    item.put(self.dummy(e));
+                }
+            }
+        }
+        DataElement::new(tag, VR::SQ, DataSetSequence::new(items, Length::UNDEFINED))
     }
 
     /// Applies the plan inside each item of a sequence element.
@@ -425,51 +457,67 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// The branch of a combined action for an element, given what the IOD says.
-///
-/// Type 1/1C: `D` if the action has it, else `Z`. Type 2/2C: `Z` if it has it, else
-/// `D`. Type 3 or not in the IOD: `X` if it has it (else `Z`). `X/Z/U*`: UIDs of a
-/// Type 1/2 attribute are remapped and its sequences kept with the plan applied
-/// inside. Unknown SOP class: the old tool's choice (`Z/D`, `X/D`, `X/Z/D` → dummy;
-/// `X/Z` → empty; `X/Z/U*` → remap UIDs, else empty).
-pub(crate) fn resolve_by_type<'p>(c: Combined, vr: VR, lookup: IodLookup) -> Step<'p> {
-    let dummy_or_inside = Step::Dummy; // on SQ, a dummy keeps the items with the plan applied
-    match lookup {
-        IodLookup::UnknownSopClass => match c {
-            Combined::ZD | Combined::XD | Combined::XZD => dummy_or_inside,
-            Combined::XZ => Step::Empty,
-            Combined::XZU if vr == VR::UI => Step::Uid,
-            Combined::XZU if vr == VR::SQ => Step::Keep,
-            Combined::XZU => Step::Empty,
-        },
-        IodLookup::Listed { attribute_type, .. } => match attribute_type {
-            AttributeType::Type1 | AttributeType::Type1C => match c {
-                Combined::XZU if vr == VR::UI => Step::Uid,
-                Combined::XZU if vr == VR::SQ => Step::Keep,
-                _ if c.has_dummy() => dummy_or_inside,
-                // `X/Z` on a Type 1 sequence: an empty one would break the IOD
-                _ if vr == VR::SQ => Step::Keep,
-                _ => Step::Empty,
-            },
-            AttributeType::Type2 | AttributeType::Type2C => match c {
-                Combined::XZU if vr == VR::UI => Step::Uid,
-                Combined::XZU if vr == VR::SQ => Step::Keep,
-                _ if c.has_empty() => Step::Empty,
-                _ => dummy_or_inside,
-            },
-            AttributeType::Type3 => type3(c),
-        },
-        IodLookup::NotInIod => type3(c),
+/// Elements removed whatever the plan says: retired group lengths (they would be wrong
+/// after any change); signatures and trailing padding (they cannot survive
+/// de-identification); file meta elements (group 0002), which have no place in a data set
+/// (a meta group length that is too short puts them there).
+pub(crate) fn always_removed(tag: Tag) -> bool {
+    tag.element() == 0x0000
+        || tag.group() == 0x0002
+        || tag == Tag(0xFFFA, 0xFFFA)
+        || tag == Tag(0xFFFC, 0xFFFC)
+}
+
+/// What to do with an element of `tag` and `vr` under `action`, in an instance of
+/// `sop_class`, inside the sequences `seq_path` (outermost first): combined actions (and
+/// `empty` on sequences) are resolved by the IOD (`resolve.rs`); an action that cannot
+/// apply to the VR becomes `delete`. The walk and `check` both call this.
+pub(crate) fn resolve_action<'p>(
+    action: &'p Action,
+    tag: Tag,
+    vr: VR,
+    sop_class: Option<&str>,
+    seq_path: &[Tag],
+) -> Step<'p> {
+    let fits =
+        crate::plan::check_action_vr(action, vr).is_ok() && !(vr == VR::UN && needs_text(action));
+    if !fits {
+        // only reachable through masks, private rules or unknown VRs: removing the
+        // element is the one choice that cannot leak
+        return Step::Delete;
+    }
+    if resolve::depends_on_iod(action, vr) {
+        let mut path = seq_path.to_vec();
+        path.push(tag);
+        if let Some(r) = resolve::resolve(action, vr, sop_class, &path) {
+            return Step::from(r.branch);
+        }
+    }
+    match action {
+        Action::Keep => Step::Keep,
+        Action::Delete => Step::Delete,
+        Action::Empty => Step::Empty,
+        Action::Replace => Step::Dummy,
+        Action::Set(v) => Step::Set(v),
+        Action::Uid => Step::Uid,
+        Action::Hash => Step::Hash,
+        Action::ShiftDate => Step::ShiftDate,
+        Action::Regexp(r) => Step::Regexp(r),
+        // `resolve` answers for every combined action; should it not, removing the
+        // element is the choice that cannot leak
+        Action::Combined(_) => Step::Delete,
     }
 }
 
-fn type3<'p>(c: Combined) -> Step<'p> {
-    if c.has_remove() {
-        Step::Delete
-    } else {
-        Step::Empty
-    }
-}
+/// The attributes of the Code Sequence Macro (PS3.3 Table 8.8-1) that carry the code.
+const CODE_MACRO: [Tag; 6] = [
+    Tag(0x0008, 0x0100), // Code Value
+    Tag(0x0008, 0x0102), // Coding Scheme Designator
+    Tag(0x0008, 0x0103), // Coding Scheme Version
+    Tag(0x0008, 0x0104), // Code Meaning
+    Tag(0x0008, 0x0119), // Long Code Value
+    Tag(0x0008, 0x0120), // URN Code Value
+];
 
 fn needs_text(action: &Action) -> bool {
     matches!(
@@ -514,13 +562,33 @@ pub(crate) fn typed_value(vr: VR, text: &str) -> PrimitiveValue {
     }
 }
 
+/// Overlay Data (60xx,3000) of one of the 16 overlay groups (even groups 6000–601E).
+fn is_overlay_data(tag: Tag) -> bool {
+    (0x6000..=0x601E).contains(&tag.group()) && tag.group() % 2 == 0 && tag.element() == 0x3000
+}
+
 fn is_creator(tag: Tag) -> bool {
     tag.group() % 2 == 1 && (0x0010..=0x00FF).contains(&tag.element())
 }
 
-/// Private creators of a data set: (group, block, creator value). A handful at most, so a
-/// list: no hashing, and no allocation for the many data sets without private elements.
-fn creators_of(obj: &InMemDicomObject) -> Vec<(u16, u8, String)> {
+/// Private creators of a data set: (group, block) → creator value.
+pub(crate) fn creators_of(obj: &InMemDicomObject) -> HashMap<(u16, u8), String> {
+    obj.iter()
+        .filter(|e| is_creator(e.tag()))
+        .filter_map(|e| {
+            let block = u8::try_from(e.tag().element()).ok()?;
+            let text = text_of(e)?;
+            Some((
+                (e.tag().group(), block),
+                normalize_creator(&text).to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Private creators of a data set as a list of (group, block, creator value): a handful
+/// at most, so no hashing, and no allocation for the many data sets without any.
+fn creator_list(obj: &InMemDicomObject) -> Vec<(u16, u8, String)> {
     obj.iter()
         .filter(|e| is_creator(e.tag()))
         .filter_map(|e| {
@@ -572,71 +640,61 @@ pub(crate) fn text_of(e: &InMemElement) -> Option<String> {
         .map(|s| s.trim_end_matches([' ', '\0']).to_string())
 }
 
-/// Re-types an element of a standard tag stored as UN with the dictionary VR, so the
-/// action applies to its real value. Kept non-sequence elements are left as they are
-/// (their bytes are not touched).
-fn retype_un(elem: InMemElement, action: &Action) -> InMemElement {
+/// The item tag (FFFE,E000), little endian: a UN value that starts with it holds a
+/// sequence.
+const ITEM_TAG_LE: [u8; 4] = [0xFE, 0xFF, 0x00, 0xE0];
+
+/// Re-types an element stored as UN, so the action applies to its real value and the
+/// output carries the right VR: a standard tag gets its dictionary VR; a sequence (a
+/// standard SQ tag, or any tag whose value starts with an item) has its items parsed so
+/// the plan applies inside them. A kept text value that is not ASCII is left as it is
+/// (its meaning depends on the character set); so is an unknown non-sequence element.
+///
+/// The flag is true for a sequence whose items cannot be read: it is returned as UN, and
+/// must not be kept.
+fn retype_un(elem: InMemElement, action: &Action) -> (InMemElement, bool) {
     if elem.vr() != VR::UN {
-        return elem;
+        return (elem, false);
     }
     let tag = elem.tag();
-    let Some(vr) = dictionary::vr_of(tag) else {
-        return elem;
-    };
-    if vr == VR::UN || (matches!(action, Action::Keep) && vr != VR::SQ) {
-        return elem;
-    }
     let Ok(bytes) = elem.value().to_bytes().map(|b| b.into_owned()) else {
-        return elem;
+        return (elem, false);
     };
-    let value: Option<Value<InMemDicomObject>> = match vr {
-        VR::SQ => parse_un_items(&bytes)
-            .map(|items| Value::Sequence(DataSetSequence::new(items, Length::UNDEFINED))),
+    let vr = match dictionary::vr_of(tag) {
+        Some(VR::UN) | None if bytes.starts_with(&ITEM_TAG_LE) => VR::SQ,
+        Some(VR::UN) | None => return (elem, false),
+        Some(vr) => vr,
+    };
+    // a kept text value is only re-typed when that cannot change it
+    if matches!(action, Action::Keep) && vr::is_text(vr) && !bytes.is_ascii() {
+        return (elem, false);
+    }
+    let value: Value<InMemDicomObject> = match vr {
+        VR::SQ => match parse_un_items(tag, &bytes) {
+            Some(items) => Value::Sequence(DataSetSequence::new(items, Length::UNDEFINED)),
+            None => return (elem, true),
+        },
         vr if vr::is_text(vr) => {
             let text = String::from_utf8_lossy(&bytes)
                 .trim_end_matches([' ', '\0'])
                 .to_string();
-            Some(Value::Primitive(if text.is_empty() {
+            Value::Primitive(if text.is_empty() {
                 PrimitiveValue::Empty
             } else if matches!(vr, VR::LT | VR::ST | VR::UT | VR::UR) {
                 PrimitiveValue::Str(text)
             } else {
                 PrimitiveValue::Strs(text.split('\\').map(str::to_string).collect())
-            }))
+            })
         }
-        VR::US => Some(Value::Primitive(PrimitiveValue::U16(le(
-            &bytes,
-            u16::from_le_bytes,
-        )))),
-        VR::SS => Some(Value::Primitive(PrimitiveValue::I16(le(
-            &bytes,
-            i16::from_le_bytes,
-        )))),
-        VR::UL => Some(Value::Primitive(PrimitiveValue::U32(le(
-            &bytes,
-            u32::from_le_bytes,
-        )))),
-        VR::SL => Some(Value::Primitive(PrimitiveValue::I32(le(
-            &bytes,
-            i32::from_le_bytes,
-        )))),
-        VR::FL => Some(Value::Primitive(PrimitiveValue::F32(le(
-            &bytes,
-            f32::from_le_bytes,
-        )))),
-        VR::FD => Some(Value::Primitive(PrimitiveValue::F64(le(
-            &bytes,
-            f64::from_le_bytes,
-        )))),
-        _ => Some(Value::Primitive(PrimitiveValue::U8(bytes.into()))),
+        VR::US => Value::Primitive(PrimitiveValue::U16(le(&bytes, u16::from_le_bytes))),
+        VR::SS => Value::Primitive(PrimitiveValue::I16(le(&bytes, i16::from_le_bytes))),
+        VR::UL => Value::Primitive(PrimitiveValue::U32(le(&bytes, u32::from_le_bytes))),
+        VR::SL => Value::Primitive(PrimitiveValue::I32(le(&bytes, i32::from_le_bytes))),
+        VR::FL => Value::Primitive(PrimitiveValue::F32(le(&bytes, f32::from_le_bytes))),
+        VR::FD => Value::Primitive(PrimitiveValue::F64(le(&bytes, f64::from_le_bytes))),
+        _ => Value::Primitive(PrimitiveValue::U8(bytes.into())),
     };
-    match value {
-        Some(v) => DataElement::new(tag, vr, v),
-        // a sequence whose items cannot be read: return it as it is, typed SQ-less;
-        // the caller's action still applies (and `keep` keeps unreadable bytes only
-        // when the profile asked to keep this tag)
-        None => elem,
-    }
+    (DataElement::new(tag, vr, value), false)
 }
 
 /// Little-endian numbers of `N` bytes each (a trailing partial number is dropped).
@@ -648,112 +706,203 @@ fn le<T, const N: usize, C: FromIterator<T>>(bytes: &[u8], f: fn([u8; N]) -> T) 
         .collect()
 }
 
-/// Reads the items of a sequence stored as UN (implicit VR little endian, defined
-/// lengths, as PS3.5 6.2.2 prescribes for UN).
-fn parse_un_items(bytes: &[u8]) -> Option<Vec<InMemDicomObject>> {
+/// Reads the items of a sequence stored as UN: implicit VR little endian, as PS3.5 6.2.2
+/// prescribes, items of defined or undefined length.
+///
+/// The value is wrapped as an undefined-length element of an implicit VR data set and
+/// walked by the I/O layer's structure check first (nesting depth, lengths that run past
+/// the end), so that a hostile value cannot make the parser recurse without bound or
+/// allocate what is not there. `None` when anything does not parse.
+fn parse_un_items(tag: Tag, bytes: &[u8]) -> Option<Vec<InMemDicomObject>> {
     let ts = dicom_transfer_syntax_registry::entries::IMPLICIT_VR_LITTLE_ENDIAN.erased();
-    let mut items = Vec::new();
-    let mut pos = 0usize;
-    while pos < bytes.len() {
-        let word = |at: usize| {
-            bytes
-                .get(at..at + 2)
-                .and_then(|b| <[u8; 2]>::try_from(b).ok())
-                .map(u16::from_le_bytes)
-        };
-        let group = word(pos)?;
-        let element = word(pos + 2)?;
-        let len = bytes
-            .get(pos + 4..pos + 8)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map(u32::from_le_bytes)?;
-        pos += 8;
-        match (group, element) {
-            (0xFFFE, 0xE000) if len != u32::MAX => {
-                let end = pos.checked_add(usize::try_from(len).ok()?)?;
-                let body = bytes.get(pos..end)?;
-                let item = InMemDicomObject::read_dataset_with_ts(body, &ts).ok()?;
-                items.push(item);
-                pos = end;
-            }
-            (0xFFFE, 0xE0DD) => break,
-            _ => return None,
-        }
+    let mut wrapped = Vec::with_capacity(bytes.len() + 16);
+    wrapped.extend_from_slice(&tag.group().to_le_bytes());
+    wrapped.extend_from_slice(&tag.element().to_le_bytes());
+    wrapped.extend_from_slice(&u32::MAX.to_le_bytes());
+    wrapped.extend_from_slice(bytes);
+    wrapped.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    if !crate::io::well_formed_implicit(&wrapped) {
+        return None;
     }
-    Some(items)
+    let mut obj = InMemDicomObject::read_dataset_with_ts(wrapped.as_slice(), &ts).ok()?;
+    // anything else than the one sequence means the value was not a sequence
+    if obj.tags().count() != 1 {
+        return None;
+    }
+    match obj.take(tag)?.into_value() {
+        Value::Sequence(seq) => Some(seq.into_items().into_vec()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Applied, Engine};
+
+    const CT: &str = "1.2.840.10008.5.1.4.1.1.2";
+    const SEGMENTATION: &str = "1.2.840.10008.5.1.4.1.1.66.4";
+
+    fn apply(profile: &str, obj: &mut InMemDicomObject) -> Applied {
+        let compiled = crate::profile::compile_str("test.anon", profile);
+        let plan = compiled.plan.unwrap();
+        let keys = Keys::from_bytes(b"unit test key, sixteen bytes or more");
+        Engine::new(&plan, &keys).apply_dataset(obj).unwrap()
+    }
+
+    fn text(tag: Tag, vr: VR, value: &str) -> InMemElement {
+        DataElement::new(tag, vr, PrimitiveValue::from(value))
+    }
+
+    fn seq(tag: Tag, items: Vec<InMemDicomObject>) -> InMemElement {
+        DataElement::new(tag, VR::SQ, DataSetSequence::new(items, Length::UNDEFINED))
+    }
+
+    fn items(obj: &InMemDicomObject, tag: Tag) -> Option<usize> {
+        obj.get(tag).and_then(|e| e.items()).map(<[_]>::len)
+    }
+
+    fn item(obj: &InMemDicomObject, tag: Tag) -> &InMemDicomObject {
+        &obj.get(tag).unwrap().items().unwrap()[0]
+    }
+
+    fn object(sop_class: &str, rest: Vec<InMemElement>) -> InMemDicomObject {
+        let mut all = vec![text(Tag(0x0008, 0x0016), VR::UI, sop_class)];
+        all.extend(rest);
+        InMemDicomObject::from_element_iter(all)
+    }
+
+    fn code_item() -> InMemDicomObject {
+        InMemDicomObject::from_element_iter([
+            text(Tag(0x0008, 0x0100), VR::SH, "X1"),
+            text(Tag(0x0008, 0x0102), VR::SH, "99LOCAL"),
+        ])
+    }
 
     #[test]
-    fn combined_actions_follow_the_attribute_type() {
-        use AttributeType::*;
-        let listed = |t| IodLookup::Listed {
-            attribute_type: t,
-            usage: iod::ModuleUsage::Mandatory,
+    fn empty_keeps_the_items_of_a_type_1_sequence() {
+        // Person Identification Code Sequence: Type 1 inside Referring Physician
+        // Identification Sequence of a CT image, not in the IOD at the top level
+        let person = Tag(0x0040, 0x1101);
+        let referring = Tag(0x0008, 0x0096);
+        let mut obj = object(
+            CT,
+            vec![
+                seq(
+                    referring,
+                    vec![InMemDicomObject::from_element_iter([seq(
+                        person,
+                        vec![code_item()],
+                    )])],
+                ),
+                seq(person, vec![code_item()]),
+            ],
+        );
+        let applied = apply(
+            "default keep\n(0040,1101) empty\n(0008,0102) delete\n",
+            &mut obj,
+        );
+        assert_eq!(items(&obj, person), Some(0), "top level: emptied");
+        let inner = item(&obj, referring);
+        assert_eq!(items(inner, person), Some(1), "Type 1: items kept");
+        // the plan applied inside the kept items
+        assert!(item(inner, person).get(Tag(0x0008, 0x0102)).is_none());
+        // SOP Class UID, the outer sequence, the Type 1 sequence and its Code Value
+        assert_eq!(applied.counts.get("keep").copied(), Some(4));
+        assert_eq!(applied.counts.get("empty").copied(), Some(1));
+    }
+
+    #[test]
+    fn uid_sequences_in_functional_groups_are_kept_and_remapped() {
+        // Per-frame Functional Groups > Derivation Image > Source Image Sequence (X/Z/U*):
+        // the table does not describe Functional Group macros, so the default branch
+        // applies (kept, UIDs remapped inside); at the top level it is Type 3 (removed)
+        let source = Tag(0x0008, 0x2112);
+        let derivation = Tag(0x0008, 0x9124);
+        let per_frame = Tag(0x5200, 0x9230);
+        let referenced =
+            || InMemDicomObject::from_element_iter([text(Tag(0x0008, 0x1155), VR::UI, "1.2.3.4")]);
+        let mut obj = object(
+            SEGMENTATION,
+            vec![
+                seq(source, vec![referenced()]),
+                seq(
+                    per_frame,
+                    vec![InMemDicomObject::from_element_iter([seq(
+                        derivation,
+                        vec![InMemDicomObject::from_element_iter([seq(
+                            source,
+                            vec![referenced()],
+                        )])],
+                    )])],
+                ),
+            ],
+        );
+        apply(
+            "default keep\n(0008,2112) X/Z/U*\n(0008,1155) uid\n",
+            &mut obj,
+        );
+        assert!(obj.get(source).is_none());
+        let inner = item(item(item(&obj, per_frame), derivation), source);
+        let uid = inner.get(Tag(0x0008, 0x1155)).and_then(text_of).unwrap();
+        assert!(uid.starts_with("2.25."), "remapped");
+    }
+
+    #[test]
+    fn an_overlay_without_its_data_is_removed_whole() {
+        let overlay = |g: u16| {
+            vec![
+                DataElement::new(Tag(g, 0x0010), VR::US, PrimitiveValue::from(8_u16)),
+                DataElement::new(Tag(g, 0x0011), VR::US, PrimitiveValue::from(8_u16)),
+                text(Tag(g, 0x0040), VR::CS, "G"),
+                DataElement::new(
+                    Tag(g, 0x3000),
+                    VR::OW,
+                    PrimitiveValue::U8(vec![0; 8].into()),
+                ),
+            ]
         };
-        let name = |s: Step<'_>| s.name();
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type1))),
-            "replace"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type2))),
-            "empty"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, listed(Type3))),
-            "delete"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZ, VR::LO, listed(Type1))),
-            "empty"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XD, VR::LO, listed(Type2))),
-            "replace"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::ZD, VR::LO, listed(Type3))),
-            "empty"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::UI, listed(Type1))),
-            "uid"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::SQ, listed(Type2))),
-            "keep"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::SQ, listed(Type3))),
-            "delete"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZ, VR::SQ, listed(Type1))),
-            "keep"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, IodLookup::NotInIod)),
-            "delete"
-        );
-        // unknown SOP class: the old tool's choices
-        let unknown = IodLookup::UnknownSopClass;
-        assert_eq!(
-            name(resolve_by_type(Combined::XZD, VR::LO, unknown)),
-            "replace"
-        );
-        assert_eq!(
-            name(resolve_by_type(Combined::XZ, VR::LO, unknown)),
-            "empty"
-        );
-        assert_eq!(name(resolve_by_type(Combined::XZU, VR::UI, unknown)), "uid");
-        assert_eq!(
-            name(resolve_by_type(Combined::XZU, VR::CS, unknown)),
-            "empty"
-        );
+        let mut elements = overlay(0x6000);
+        elements.extend(overlay(0x6002));
+        let mut obj = object(CT, elements);
+        apply("default keep\n(6000,3000) delete\n", &mut obj);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6000).count(), 0);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6002).count(), 4);
+        // emptied data goes the same way; a group that never had data is left alone
+        let mut obj = object(CT, overlay(0x6000));
+        obj.remove_element(Tag(0x6000, 0x3000));
+        obj.put(DataElement::new(
+            Tag(0x6004, 0x3000),
+            VR::OW,
+            PrimitiveValue::U8(vec![0; 8].into()),
+        ));
+        obj.put(text(Tag(0x6004, 0x0040), VR::CS, "G"));
+        apply("default keep\n(60xx,3000) empty\n", &mut obj);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6000).count(), 3);
+        assert_eq!(obj.tags().filter(|t| t.group() == 0x6004).count(), 0);
+    }
+
+    #[test]
+    fn a_dummy_sequence_replaces_the_codes_it_holds() {
+        // Person Identification Code Sequence is `D` in the basic profile: keeping its
+        // items with the plan inside would keep the person's code (Code Value is not a
+        // rule of its own), so the codes directly in its items get dummies too
+        let person = Tag(0x0040, 0x1101);
+        let concept = Tag(0x0040, 0xA043);
+        let mut inner = code_item();
+        inner.put(seq(concept, vec![code_item()]));
+        let mut obj = object(CT, vec![seq(person, vec![inner])]);
+        apply("(0040,1101) replace\n", &mut obj);
+        let it = item(&obj, person);
+        let value = |o: &InMemDicomObject, t: Tag| o.get(t).unwrap().to_str().unwrap().to_string();
+        assert_eq!(value(it, Tag(0x0008, 0x0100)), "ANONYMIZED");
+        assert_eq!(value(it, Tag(0x0008, 0x0102)), "ANONYMIZED");
+        // codes deeper down are not the sequence's own code: the plan decides them
+        assert_eq!(value(item(it, concept), Tag(0x0008, 0x0100)), "X1");
+        // a kept sequence keeps its codes
+        let mut kept = object(CT, vec![seq(person, vec![code_item()])]);
+        apply("(0040,1101) keep\n", &mut kept);
+        assert_eq!(value(item(&kept, person), Tag(0x0008, 0x0100)), "X1");
     }
 
     #[test]

@@ -92,7 +92,8 @@ pub enum InMemoryReason {
     /// A root element above (7FE0,0010) before the pixel data, or two root Pixel Data
     /// elements: `read_until(PixelData)` would stop too early.
     UnusualLayout,
-    /// The structure walk met something it does not understand (the full read decides).
+    /// The structure walk met something it does not understand. No longer produced: such a
+    /// file is refused (its lengths cannot be checked before parsing).
     PreScanFailed,
 }
 
@@ -448,9 +449,12 @@ fn load_part10(
     r.seek(SeekFrom::Start(dataset_start))?;
     let little = ts.endianness() == Endianness::Little;
     let scanned = scan::scan(&mut r, &*decoder, dataset_start, file_len, explicit, little);
+    // A structure the walk cannot follow is refused, not handed to dicom-object: past that
+    // point no length has been checked against the file, and a forged one makes the
+    // parser allocate and zero-fill it (4 GB and a minute for a 1 KB file, found by
+    // fuzzing).
     let report = match scanned {
         Ok(report) => Some(report),
-        Err(ScanError::Structure { .. }) => None,
         Err(e) => return Err(scan_error(e)),
     };
     if report.as_ref().is_some_and(|r| r.dicomdir) {
@@ -566,17 +570,21 @@ fn load_bare(
     let little = encoding != BareEncoding::ExplicitVrBigEndian;
     match scan::scan(&mut r, &*decoder, 0, file_len, explicit, little) {
         Ok(report) if report.dicomdir => return Err(ReadError::Dicomdir),
-        Ok(_) | Err(ScanError::Structure { .. }) => {}
+        Ok(_) => {}
+        // refused for the same reason as in `load_part10`
         Err(e) => return Err(scan_error(e)),
     }
     r.seek(SeekFrom::Start(0))?;
     let obj = InMemDicomObject::read_dataset_with_ts(&mut r, ts)
         .map_err(|e| dataset_error(&e, TruncatedIn::Header, file_len))?;
+    // only a UID may go into the meta: any other text makes a meta group that no reader
+    // accepts (found by fuzzing); without one the element is empty
     let uid_of = |tag: Tag| {
         obj.get(tag)
             .filter(|e| e.vr() == dicom_core::VR::UI)
             .and_then(|e| e.value().to_str().ok())
             .map(|s| s.trim_end_matches(['\0', ' ']).to_owned())
+            .filter(|s| s.len() <= 64 && s.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
             .unwrap_or_default()
     };
     let meta = FileMetaTableBuilder::new()

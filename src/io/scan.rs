@@ -75,7 +75,7 @@ pub(crate) enum ScanError {
     UndefinedLengthUn { tag: Tag, offset: u64 },
     /// More than [`MAX_DEPTH`] nested sequences.
     TooDeep { offset: u64 },
-    /// A structure the walk does not understand; a full read by dicom-object may still work.
+    /// A structure the walk does not understand: the file is refused.
     Structure { offset: u64, what: &'static str },
 }
 
@@ -115,13 +115,15 @@ pub(crate) fn check_meta<R: Read + Seek>(
 ) -> Result<(), ScanError> {
     let decoder = dicom_encoding::decode::explicit_le::ExplicitVRLittleEndianDecoder::default();
     let mut pos = start;
-    while file_len.saturating_sub(pos) >= 8 {
+    // dicom-object reads as many bytes as (0002,0000) says, whatever groups it meets on
+    // the way: every element up to there is checked (an element of another group inside
+    // the meta used to end this walk early, and the next forged length reached the
+    // allocation; found by fuzzing)
+    let mut end: Option<u64> = None;
+    while file_len.saturating_sub(pos) >= 8 && end.is_none_or(|e| pos < e) {
         let Ok((header, n)) = decoder.decode_header(r) else {
             return Ok(());
         };
-        if header.tag.group() != 0x0002 {
-            return Ok(());
-        }
         let Some(len) = header.len.get() else {
             return Ok(());
         };
@@ -132,7 +134,16 @@ pub(crate) fn check_meta<R: Read + Seek>(
                 offset: pos,
             });
         }
-        r.seek_relative(i64::from(len)).map_err(ScanError::Io)?;
+        if end.is_none() {
+            if header.tag != Tag(0x0002, 0x0000) || len != 4 {
+                return Ok(()); // dicom-object refuses it
+            }
+            let mut v = [0u8; 4];
+            r.read_exact(&mut v).map_err(ScanError::Io)?;
+            end = Some(value_start + 4 + u64::from(u32::from_le_bytes(v)));
+        } else {
+            r.seek_relative(i64::from(len)).map_err(ScanError::Io)?;
+        }
         pos = value_start + u64::from(len);
     }
     Ok(())

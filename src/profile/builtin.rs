@@ -85,17 +85,9 @@ pub fn get(name: &str) -> Option<&'static Builtin> {
 
 /// Names close to `name`, for "did you mean".
 pub fn suggest(name: &str) -> Vec<String> {
-    let mut scored: Vec<(f64, &str)> = BUILTINS
+    let names = BUILTINS
         .iter()
         .map(|b| b.name)
-        .chain(UNSUPPORTED.iter().map(|(n, _)| *n))
-        .map(|n| (strsim::jaro_winkler(name, n), n))
-        .filter(|(s, _)| *s > 0.8)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, n)| n.to_string())
-        .collect()
+        .chain(UNSUPPORTED.iter().map(|(n, _)| *n));
+    crate::fuzzy::closest(name, names, 0.8)
 }

@@ -497,25 +497,7 @@ fn count(n: usize, what: &str) -> String {
 }
 
 fn suggest(word: &str, words: &[&str]) -> Vec<String> {
-    let lower = word.to_lowercase();
-    let mut scored: Vec<(f64, &str)> = words
-        .iter()
-        .map(|w| {
-            let s = if w.to_lowercase() == lower {
-                2.0
-            } else {
-                strsim::jaro_winkler(&lower, &w.to_lowercase())
-            };
-            (s, *w)
-        })
-        .filter(|(s, _)| *s > 0.8)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, w)| w.to_string())
-        .collect()
+    crate::fuzzy::closest(word, words.iter().copied(), 0.8)
 }
 
 fn literal_help(vr: VR) -> String {

@@ -2,6 +2,7 @@
 //! reads give the same output, pixel data survives byte for byte, bad files give the
 //! expected error kind and never panic.
 
+use crate::support::dcmdump_errors;
 use dicom_anonymizer::dump::{canonical_dump, canonical_dump_dataset};
 use dicom_anonymizer::io::{
     self, BareEncoding, InMemoryReason, ReadError, ReadErrorKind, ReadMode, ReadOptions,
@@ -14,7 +15,6 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus/files")
@@ -84,34 +84,6 @@ fn reference_dump(path: &Path) -> Option<String> {
     dicom_object::open_file(path)
         .ok()
         .map(|o| canonical_dump(&o))
-}
-
-/// dcmdump: `Some(errors)` when available, `None` when not installed (a failure under CI).
-fn dcmdump_errors(path: &Path) -> Option<String> {
-    let out = match Command::new("dcmdump").arg("-q").arg(path).output() {
-        Ok(out) => out,
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "dcmdump (DCMTK) is required when CI is set"
-            );
-            return None;
-        }
-    };
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("E:") || l.starts_with("F:"))
-        .collect();
-    if out.status.success() && errors.is_empty() {
-        Some(String::new())
-    } else {
-        Some(format!(
-            "status {:?}: {}",
-            out.status.code(),
-            errors.join(" | ")
-        ))
-    }
 }
 
 /// Files of the corpus that must fail to load, with the reason kind. Everything else must

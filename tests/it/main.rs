@@ -7,8 +7,14 @@
     reason = "tests"
 )]
 
+mod api;
+mod check;
+mod conform;
 mod convert;
+mod fuzz;
 mod io;
 mod language;
 mod profiles;
+mod run;
+mod safety;
 mod support;

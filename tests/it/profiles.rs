@@ -204,7 +204,7 @@ fn option_cells(column_name: &str) -> Vec<Cell> {
         let pattern = TagPattern::parse_tag(&r[tag_col])
             .unwrap_or_else(|e| panic!("{OPTIONS_TSV}: `{}`: {e}", r[tag_col]));
         let entry = by_tag
-            .entry(tag_order(&pattern))
+            .entry(pattern.sort_key())
             .or_insert_with(|| (pattern, clean_name(&r[name_col]), BTreeSet::new()));
         if !value.is_empty() {
             assert!(
@@ -271,23 +271,6 @@ fn safe_private_rows() -> Vec<SafePrivateRow> {
 }
 
 // --- writing profiles ------------------------------------------------------------------
-
-/// Tag order: exact tags and masks by their digits (`x` as 0), then private selectors.
-fn tag_order(p: &TagPattern) -> (u32, u8, String) {
-    match p {
-        TagPattern::Exact(t) => (
-            (u32::from(t.group()) << 16) | u32::from(t.element()),
-            0,
-            String::new(),
-        ),
-        TagPattern::Masked(m) => (m.value(), 1, String::new()),
-        TagPattern::Private(s) => (
-            (u32::from(s.group) << 16) | s.element.map_or(0, u32::from),
-            2,
-            s.creator.clone(),
-        ),
-    }
-}
 
 /// Why a row of the standard would not be a rule. None today: rows on group 0000
 /// (command elements, harmless in a data set) and on (0002,0003) (which states what the
@@ -429,7 +412,7 @@ fn generate_basic() -> String {
     out.line("");
     out.preamble("PS3.15 2026c Basic Profile", DeidOption::Basic, true);
     let mut rows = rows;
-    rows.sort_by_key(|r| tag_order(&r.pattern));
+    rows.sort_by_key(|r| r.pattern.sort_key());
     for row in &rows {
         if let Some(why) = outside_data_set(&row.pattern) {
             out.comment(format!(
