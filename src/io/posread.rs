@@ -48,8 +48,7 @@ pub(crate) struct PosReader {
 }
 
 impl PosReader {
-    /// A reader at position 0 of `file`, whose length is `len`. `file` must be at its
-    /// start: the first read takes the head with a plain `read`.
+    /// A reader at position 0 of `file`, whose length is `len`.
     pub(crate) fn new(file: File, len: u64) -> Self {
         PosReader {
             file,
@@ -63,7 +62,7 @@ impl PosReader {
         }
     }
 
-    /// The file, for the next user, who must position it first.
+    /// The file, for the next user (its position was not used or changed).
     pub(crate) fn into_inner(self) -> File {
         self.file
     }
@@ -106,10 +105,11 @@ impl PosReader {
     /// read directly (then returns false).
     fn fill(&mut self, want: usize) -> io::Result<bool> {
         if !self.head_read && self.pos < HEAD as u64 {
-            // the file is still at offset 0: one plain read, into spare capacity
-            let size = self.len.min(HEAD as u64);
-            self.head = Vec::with_capacity(HEAD);
-            (&self.file).take(size).read_to_end(&mut self.head)?;
+            // one read for the whole head (`read_to_end` would take two)
+            let size = usize::try_from(self.len).map_or(HEAD, |l| l.min(HEAD));
+            self.head = vec![0; size];
+            let n = Self::read_full_at(&self.file, &mut self.head, 0)?;
+            self.head.truncate(n);
             self.head_read = true;
             if !self.buffered().is_empty() {
                 return Ok(true);
