@@ -92,6 +92,8 @@ def measure(cmd):
     return wall, ru.ru_utime, ru.ru_stime, rss, code
 
 HAVE_TIME = os.access("/usr/bin/time", os.X_OK)
+if not HAVE_TIME:
+    print("# note: /usr/bin/time not found: peak RSS is not measured (nan)")
 
 def clear(path):
     shutil.rmtree(path, ignore_errors=True)
