@@ -9,7 +9,9 @@
 //! This module does no printing: every outcome goes to a callback (the CLI prints,
 //! writes the report and moves the progress bar there).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
@@ -55,6 +57,22 @@ pub struct Batch<'a> {
     pub dst_root: PathBuf,
     /// The source root, absolute, to refuse any output inside it.
     src_root: PathBuf,
+    /// Output folders seen in this run: their absolute form (resolved once, not per
+    /// file) and whether they were created.
+    dirs: Mutex<HashMap<PathBuf, OutDir>>,
+}
+
+#[derive(Debug, Clone)]
+struct OutDir {
+    absolute: PathBuf,
+    created: bool,
+}
+
+/// The folder an output goes into.
+fn parent_of(out: &Path) -> &Path {
+    out.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Error text with its causes, `a: b: c`.
@@ -79,6 +97,7 @@ impl<'a> Batch<'a> {
             options,
             dst_root: dst_root.to_path_buf(),
             src_root: absolute(src_root),
+            dirs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -155,7 +174,7 @@ impl<'a> Batch<'a> {
             o.error = Some(why);
             o
         };
-        if absolute(&out).starts_with(&self.src_root) {
+        if self.inside_source(&out) {
             return fail(
                 outcome,
                 "the output would be inside the source tree; nothing was written".to_string(),
@@ -183,13 +202,64 @@ impl<'a> Batch<'a> {
         }
     }
 
-    fn write(&self, loaded: read::Loaded, out: &Path) -> Result<u64, String> {
-        let dir = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+    /// Whether `out` would be inside the source tree. The folder is resolved (symbolic
+    /// links followed) once per run; the file name is appended without resolving it: an
+    /// output that exists as a link into the source is refused as existing, or, with
+    /// `--overwrite`, the link itself is replaced by the rename, never its target.
+    fn inside_source(&self, out: &Path) -> bool {
+        let dir = parent_of(out);
+        let cached = self
+            .dirs
+            .lock()
+            .ok()
+            .and_then(|d| d.get(dir).map(|o| o.absolute.clone()));
+        let abs_dir = match cached {
+            Some(a) => a,
+            None => {
+                let a = absolute(dir);
+                if let Ok(mut d) = self.dirs.lock() {
+                    d.entry(dir.to_path_buf()).or_insert(OutDir {
+                        absolute: a.clone(),
+                        created: false,
+                    });
+                }
+                a
+            }
+        };
+        let abs = match out.file_name() {
+            Some(name) => abs_dir.join(name),
+            None => abs_dir,
+        };
+        abs.starts_with(&self.src_root)
+    }
+
+    /// Creates the folder of `out` unless this run already did.
+    fn ensure_dir(&self, dir: &Path, again: bool) -> Result<(), String> {
+        let done = !again
+            && self
+                .dirs
+                .lock()
+                .ok()
+                .is_some_and(|d| d.get(dir).is_some_and(|o| o.created));
+        if done {
+            return Ok(());
+        }
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the folder `{}`: {e}", dir.display()))?;
+        if let Ok(mut d) = self.dirs.lock() {
+            d.entry(dir.to_path_buf())
+                .or_insert_with(|| OutDir {
+                    absolute: absolute(dir),
+                    created: true,
+                })
+                .created = true;
+        }
+        Ok(())
+    }
+
+    fn write(&self, loaded: read::Loaded, out: &Path) -> Result<u64, String> {
+        let dir = parent_of(out);
+        self.ensure_dir(dir, false)?;
         let mut builder = tempfile::Builder::new();
         builder.prefix(".dcmanon-").suffix(".tmp");
         #[cfg(unix)]
@@ -197,9 +267,15 @@ impl<'a> Batch<'a> {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o644));
         }
-        let mut tmp = builder
-            .tempfile_in(dir)
-            .map_err(|e| format!("cannot create a file in `{}`: {e}", dir.display()))?;
+        let mut tmp = match builder.tempfile_in(dir) {
+            // the folder was removed since this run created it
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.ensure_dir(dir, true)?;
+                builder.tempfile_in(dir)
+            }
+            other => other,
+        }
+        .map_err(|e| format!("cannot create a file in `{}`: {e}", dir.display()))?;
         let stats = write::write(loaded, tmp.as_file_mut()).map_err(|e| error_chain(&e))?;
         let persisted = if self.options.overwrite {
             tmp.persist(out).map(|_| ())

@@ -172,7 +172,7 @@ impl<'a> Engine<'a> {
         let mut w = walk::Walker::new(self.plan, self.keys, sop_class, shift_days);
         w.dataset(obj)?;
         let applied = Applied {
-            counts: w.counts,
+            counts: w.counts.to_map(),
             dates_shifted: w.dates_shifted,
         };
         self.write_deid_attributes(obj, &applied);

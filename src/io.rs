@@ -56,6 +56,7 @@
 //! into a sanitized string (the leaky levels above are replaced by a fixed text) and drops
 //! the original error.
 
+mod posread;
 pub mod read;
 pub mod report;
 mod scan;
@@ -68,7 +69,7 @@ pub mod write;
 pub(crate) fn well_formed_implicit(bytes: &[u8]) -> bool {
     let decoder = dicom_encoding::decode::implicit_le::ImplicitVRLittleEndianDecoder::default();
     let mut cursor = std::io::Cursor::new(bytes);
-    scan::scan(&mut cursor, &decoder, 0, bytes.len() as u64, false).is_ok()
+    scan::scan(&mut cursor, &decoder, 0, bytes.len() as u64, false, true).is_ok()
 }
 
 pub use read::{BareEncoding, HeldInMemory, InMemoryReason, Loaded, ReadMode, ReadOptions, load};

@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use dicom_core::{Tag, VR};
@@ -345,9 +346,9 @@ pub enum Decision<'p> {
     Fallback(&'p Fallback),
 }
 
-impl Decision<'_> {
+impl<'p> Decision<'p> {
     /// The action to carry out.
-    pub fn action(&self) -> &Action {
+    pub fn action(&self) -> &'p Action {
         match self {
             Decision::Rule(r) => &r.action,
             Decision::Fallback(f) => match f.disposition {
@@ -364,6 +365,40 @@ struct CreatorRules {
     any: Option<usize>,
 }
 
+/// A fast hasher for the plan's tag-keyed map, which is looked up for every element of
+/// every file (the default SipHash cost more than the rest of the look-up). Keys are tags
+/// from the profile, so hash flooding is not a concern. Multiply-rotate, as in FxHash.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct TagHasher(u64);
+
+impl TagHasher {
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for TagHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.add(u64::from(*b));
+        }
+    }
+
+    fn write_u16(&mut self, n: u16) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type TagMap<V> = HashMap<Tag, V, BuildHasherDefault<TagHasher>>;
+
 /// The compiled plan. Build it with [`crate::profile::compile`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -373,8 +408,9 @@ pub struct Plan {
     private: Fallback,
     /// every rule, in load order (winners and overridden ones)
     rules: Vec<PlanRule>,
-    exact: HashMap<Tag, usize>,
-    creators: HashMap<(u16, String), CreatorRules>,
+    exact: TagMap<usize>,
+    /// private creator (normalised) → group → rules of its block
+    creators: HashMap<String, HashMap<u16, CreatorRules>>,
     /// winning masks, most specific first, then latest first
     masks: Vec<(Mask, usize)>,
 }
@@ -406,7 +442,7 @@ impl PlanBuilder {
                     origin: None,
                 },
                 rules: Vec::new(),
-                exact: HashMap::new(),
+                exact: TagMap::default(),
                 creators: HashMap::new(),
                 masks: Vec::new(),
             },
@@ -447,7 +483,9 @@ impl PlanBuilder {
                 let block = self
                     .plan
                     .creators
-                    .entry((p.group, p.creator.clone()))
+                    .entry(p.creator.clone())
+                    .or_default()
+                    .entry(p.group)
                     .or_default();
                 match p.element {
                     Some(e) => {
@@ -519,6 +557,7 @@ impl Plan {
         let mut creators: Vec<&PlanRule> = self
             .creators
             .values()
+            .flat_map(HashMap::values)
             .flat_map(|b| b.by_element.values().chain(b.any.iter()))
             .filter_map(|&i| self.rule(i))
             .collect();
@@ -543,7 +582,11 @@ impl Plan {
             return Decision::Rule(r);
         }
         if let Some(creator) = creator {
-            if let Some(block) = self.creators.get(&(tag.group(), creator.to_string())) {
+            if let Some(block) = self
+                .creators
+                .get(creator)
+                .and_then(|groups| groups.get(&tag.group()))
+            {
                 let offset = u8::try_from(tag.element() & 0xFF).unwrap_or(0);
                 if let Some(r) = block.by_element.get(&offset).and_then(|&i| self.rule(i)) {
                     return Decision::Rule(r);

@@ -51,19 +51,66 @@ impl From<Branch> for Step<'_> {
     }
 }
 
+/// The action names that reports count, in the order of [`Step::kind`].
+const STEP_NAMES: [&str; 8] = [
+    "keep",
+    "delete",
+    "empty",
+    "replace",
+    "uid",
+    "hash",
+    "shift-date",
+    "regexp",
+];
+const KEEP: usize = 0;
+const DELETE: usize = 1;
+
 impl Step<'_> {
-    fn name(&self) -> &'static str {
+    /// Index of the action name in [`STEP_NAMES`].
+    fn kind(&self) -> usize {
         match self {
-            Step::Keep => "keep",
-            Step::Delete => "delete",
-            Step::Empty => "empty",
-            Step::Dummy | Step::Set(_) => "replace",
-            Step::Uid => "uid",
-            Step::Hash => "hash",
-            Step::ShiftDate => "shift-date",
-            Step::Regexp(_) => "regexp",
+            Step::Keep => KEEP,
+            Step::Delete => DELETE,
+            Step::Empty => 2,
+            Step::Dummy | Step::Set(_) => 3,
+            Step::Uid => 4,
+            Step::Hash => 5,
+            Step::ShiftDate => 6,
+            Step::Regexp(_) => 7,
         }
     }
+}
+
+/// Elements per action while walking: a counter per action kind, turned into the
+/// report's name → count map once per file.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StepCounts([u64; STEP_NAMES.len()]);
+
+impl StepCounts {
+    fn add(&mut self, kind: usize) {
+        if let Some(n) = self.0.get_mut(kind) {
+            *n += 1;
+        }
+    }
+
+    /// The counts by action name (actions never applied are left out).
+    pub(crate) fn to_map(self) -> Counts {
+        STEP_NAMES
+            .iter()
+            .zip(self.0)
+            .filter(|(_, n)| *n > 0)
+            .map(|(name, n)| ((*name).to_string(), n))
+            .collect()
+    }
+}
+
+/// What the first pass over a data set decided for an element that changes.
+#[derive(Clone, Copy)]
+enum Fate<'p> {
+    /// Removed (counted already).
+    Delete,
+    /// Taken out, changed by the action and put back.
+    Apply(&'p Action),
 }
 
 /// Per-file state of the traversal.
@@ -74,7 +121,7 @@ pub(crate) struct Walker<'a> {
     pub sop_class: Option<String>,
     /// days to shift dates by (from the patient's original identity)
     pub shift_days: i64,
-    pub counts: Counts,
+    pub counts: StepCounts,
     pub dates_shifted: bool,
     /// tags of the enclosing sequences, for IOD look-ups
     seq_path: Vec<Tag>,
@@ -89,7 +136,7 @@ impl<'a> Walker<'a> {
             keys,
             sop_class,
             shift_days,
-            counts: Counts::default(),
+            counts: StepCounts::default(),
             dates_shifted: false,
             seq_path: Vec::new(),
             error_path: Vec::new(),
@@ -110,34 +157,61 @@ impl<'a> Walker<'a> {
                 max: MAX_DEPTH,
             });
         }
-        let creators = creators_of(obj);
-        let tags: Vec<Tag> = obj.tags().collect();
-        let overlays: Vec<u16> = tags
-            .iter()
-            .filter(|t| is_overlay_data(**t))
-            .map(|t| t.group())
-            .collect();
-        for tag in tags {
+        let plan: &'a Plan = self.plan;
+        let creators = creator_list(obj);
+        // First pass, without changing the data set: elements that stay as they are (most
+        // of them) are only counted, never taken out and put back.
+        let mut changes: Vec<(Tag, Fate<'a>)> = Vec::new();
+        let mut overlays: Vec<u16> = Vec::new();
+        let mut has_creators = false;
+        for elem in obj.iter() {
+            let tag = elem.tag();
+            if is_overlay_data(tag) {
+                overlays.push(tag.group());
+            }
             if is_creator(tag) {
+                has_creators = true;
                 continue;
             }
-            let Some(elem) = obj.take(tag) else {
+            if always_removed(tag) {
+                self.counts.add(DELETE);
+                changes.push((tag, Fate::Delete));
                 continue;
-            };
-            let creator = if tag.group() % 2 == 1 {
-                let block = u8::try_from(tag.element() >> 8).unwrap_or(0);
-                creators.get(&(tag.group(), block)).map(String::as_str)
-            } else {
-                None
-            };
-            if let Some(new) = self.element(elem, creator)? {
-                obj.put(new);
+            }
+            let action = plan.decide(tag, creator_of(&creators, tag)).action();
+            match action {
+                // `keep` leaves every element but sequences (walked inside) and UN
+                // (re-typed first) as it is (`resolve_action` gives `Keep` for it)
+                Action::Keep if !matches!(elem.vr(), VR::SQ | VR::UN) => self.counts.add(KEEP),
+                // `delete` applies to any VR and depends on nothing
+                Action::Delete => {
+                    self.counts.add(DELETE);
+                    changes.push((tag, Fate::Delete));
+                }
+                _ => changes.push((tag, Fate::Apply(action))),
+            }
+        }
+        for (tag, fate) in changes {
+            match fate {
+                Fate::Delete => {
+                    obj.remove_element(tag);
+                }
+                Fate::Apply(action) => {
+                    let Some(elem) = obj.take(tag) else {
+                        continue;
+                    };
+                    if let Some(new) = self.element(elem, action)? {
+                        obj.put(new);
+                    }
+                }
             }
         }
         for group in overlays {
             self.drop_overlay_without_data(obj, group);
         }
-        drop_orphan_creators(obj);
+        if has_creators {
+            drop_orphan_creators(obj);
+        }
         Ok(())
     }
 
@@ -155,34 +229,25 @@ impl<'a> Walker<'a> {
         let rest: Vec<Tag> = obj.tags().filter(|t| t.group() == group).collect();
         for t in rest {
             obj.remove_element(t);
-            self.count("delete");
+            self.counts.add(DELETE);
         }
-    }
-
-    fn count(&mut self, step: &str) {
-        *self.counts.entry(step.to_string()).or_insert(0) += 1;
     }
 
     fn element(
         &mut self,
         elem: InMemElement,
-        creator: Option<&str>,
+        action: &'a Action,
     ) -> Result<Option<InMemElement>, ApplyError> {
         let tag = elem.tag();
-        if always_removed(tag) {
-            self.count("delete");
-            return Ok(None);
-        }
-        let action = self.plan.decide(tag, creator).action().clone();
-        let (elem, opaque) = retype_un(elem, &action);
+        let (elem, opaque) = retype_un(elem, action);
         let vr = elem.vr();
-        let step = match self.resolve(&action, tag, vr) {
+        let step = match self.resolve(action, tag, vr) {
             // a sequence stored as UN whose items cannot be read: keeping its bytes would
             // keep whatever the plan removes inside them
             Step::Keep if opaque => Step::Delete,
             step => step,
         };
-        self.count(step.name());
+        self.counts.add(step.kind());
         self.apply(elem, step)
     }
 
@@ -519,6 +584,31 @@ pub(crate) fn creators_of(obj: &InMemDicomObject) -> HashMap<(u16, u8), String> 
             ))
         })
         .collect()
+}
+
+/// Private creators of a data set as a list of (group, block, creator value): a handful
+/// at most, so no hashing, and no allocation for the many data sets without any.
+fn creator_list(obj: &InMemDicomObject) -> Vec<(u16, u8, String)> {
+    obj.iter()
+        .filter(|e| is_creator(e.tag()))
+        .filter_map(|e| {
+            let block = u8::try_from(e.tag().element()).ok()?;
+            let text = text_of(e)?;
+            Some((e.tag().group(), block, normalize_creator(&text).to_string()))
+        })
+        .collect()
+}
+
+/// The creator of the block of a private data element, if it was declared.
+fn creator_of(creators: &[(u16, u8, String)], tag: Tag) -> Option<&str> {
+    if tag.group() % 2 == 0 {
+        return None;
+    }
+    let block = u8::try_from(tag.element() >> 8).unwrap_or(0);
+    creators
+        .iter()
+        .find(|(g, b, _)| *g == tag.group() && *b == block)
+        .map(|(_, _, c)| c.as_str())
 }
 
 /// Removes private creators whose block has no element left.

@@ -11,6 +11,7 @@
 //! implementation class UID and AE titles is the engine's job), and must not keep pixel
 //! bytes in memory when streaming.
 
+use super::posread::PosReader;
 use super::scan::{self, ScanError, ScanReport};
 use super::{DicomCause, NotDicomReason, ReadError, SafeUid, TruncatedIn};
 use dicom_core::Tag;
@@ -28,7 +29,7 @@ use dicom_parser::stateful::decode::StatefulDecoder;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// The transfer syntax type of the registry.
@@ -252,7 +253,7 @@ pub fn load(path: &Path, opts: &ReadOptions) -> Result<Loaded, ReadError> {
             reason: NotDicomReason::Empty,
         });
     }
-    let mut r = BufReader::with_capacity(16 * 1024, file);
+    let mut r = PosReader::new(file, file_len);
     let mut first = [0u8; 132];
     let n = read_up_to(&mut r, &mut first)?;
     let first = first.get(..n).unwrap_or_default();
@@ -334,7 +335,7 @@ fn lookup_ts(uid: &str) -> Result<&'static Ts, ReadError> {
 }
 
 fn load_part10(
-    mut r: BufReader<File>,
+    mut r: PosReader,
     meta_at: u64,
     file_len: u64,
     opts: &ReadOptions,
@@ -406,6 +407,7 @@ fn load_part10(
                 0,
                 inflated_len,
                 true,
+                true,
             ) {
                 Ok(report) if report.dicomdir => return Err(ReadError::Dicomdir),
                 Ok(_) | Err(ScanError::Structure { .. }) => {}
@@ -435,17 +437,18 @@ fn load_part10(
     let flexible = ts.endianness() == Endianness::Little
         && is_explicit_vr(ts)
         && looks_implicit(&mut r, dataset_start, file_len)?;
-    let decoder: Box<dyn DecodeFrom<BufReader<File>>> = if flexible {
+    let decoder: Box<dyn DecodeFrom<PosReader>> = if flexible {
         Box::new(StandardAdaptiveVRLittleEndianDecoder::default())
     } else {
-        ts.decoder_for::<BufReader<File>>()
+        ts.decoder_for::<PosReader>()
             .ok_or_else(|| ReadError::UnsupportedTransferSyntax {
                 uid: SafeUid::new(&ts_uid),
             })?
     };
     let explicit = !flexible && is_explicit_vr(ts);
     r.seek(SeekFrom::Start(dataset_start))?;
-    let scanned = scan::scan(&mut r, &*decoder, dataset_start, file_len, explicit);
+    let little = ts.endianness() == Endianness::Little;
+    let scanned = scan::scan(&mut r, &*decoder, dataset_start, file_len, explicit, little);
     // A structure the walk cannot follow is refused, not handed to dicom-object: past that
     // point no length has been checked against the file, and a forged one makes the
     // parser allocate and zero-fill it (4 GB and a minute for a 1 KB file, found by
@@ -550,21 +553,22 @@ fn load_part10(
 }
 
 fn load_bare(
-    mut r: BufReader<File>,
+    mut r: PosReader,
     encoding: BareEncoding,
     file_len: u64,
     opts: &ReadOptions,
 ) -> Result<Loaded, ReadError> {
     guard(file_len, opts, HeldInMemory::BareDataSet)?;
     let ts = lookup_ts(encoding.uid())?;
-    let decoder = ts.decoder_for::<BufReader<File>>().ok_or_else(|| {
-        ReadError::UnsupportedTransferSyntax {
-            uid: SafeUid::new(encoding.uid()),
-        }
-    })?;
+    let decoder =
+        ts.decoder_for::<PosReader>()
+            .ok_or_else(|| ReadError::UnsupportedTransferSyntax {
+                uid: SafeUid::new(encoding.uid()),
+            })?;
     r.seek(SeekFrom::Start(0))?;
     let explicit = encoding != BareEncoding::ImplicitVrLittleEndian;
-    match scan::scan(&mut r, &*decoder, 0, file_len, explicit) {
+    let little = encoding != BareEncoding::ExplicitVrBigEndian;
+    match scan::scan(&mut r, &*decoder, 0, file_len, explicit, little) {
         Ok(report) if report.dicomdir => return Err(ReadError::Dicomdir),
         Ok(_) => {}
         // refused for the same reason as in `load_part10`
@@ -604,7 +608,7 @@ fn load_bare(
 
 /// True if the first data set element's VR bytes are not a VR while the header is a
 /// plausible implicit VR one: an implicit VR data set under an explicit VR LE syntax.
-fn looks_implicit(r: &mut BufReader<File>, start: u64, file_len: u64) -> io::Result<bool> {
+fn looks_implicit(r: &mut PosReader, start: u64, file_len: u64) -> io::Result<bool> {
     if file_len.saturating_sub(start) < 8 {
         return Ok(false);
     }

@@ -11,11 +11,16 @@
 
 use super::read::{Loaded, StreamedPixels, Ts, charset_of};
 use super::{DicomCause, SafeUid, WriteError};
+use dicom_core::DataElement;
 use dicom_core::header::{DataElementHeader, Length};
+use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
-use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
+use dicom_encoding::transfer_syntax::{Codec, TransferSyntaxIndex};
+use dicom_object::mem::InMemElement;
 use dicom_object::{FileDicomObject, InMemDicomObject};
+use dicom_parser::dataset::write::DataSetWriter;
+use dicom_parser::dataset::{DataToken, IntoTokens};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -47,7 +52,6 @@ const SEQUENCE_DELIMITER_LE: [u8; 8] = [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0];
 /// [`WriteError`]; in particular the transfer syntax in the meta must not have been
 /// changed since loading, and a streamed object must not have gained a Pixel Data element.
 pub fn write(loaded: Loaded, out: &mut File) -> Result<WriteStats, WriteError> {
-    let start = out.stream_position()?;
     let Loaded {
         mut object,
         ts_uid,
@@ -67,73 +71,211 @@ pub fn write(loaded: Loaded, out: &mut File) -> Result<WriteStats, WriteError> {
             cause: DicomCause::fixed("unknown transfer syntax"),
         })?;
 
-    let mut copied = 0;
-    match pixel {
-        None => write_head(&object, out)?,
-        Some(px) => {
-            if object.get(tags::PIXEL_DATA).is_some() {
-                return Err(WriteError::PixelDataConflict);
-            }
-            // INVARIANT: elements above (7FE0,0010) go after the copied pixel data, so the
-            // output keeps ascending tag order.
-            let above: Vec<Tag> = object.tags().filter(|t| *t > tags::PIXEL_DATA).collect();
-            let after: Vec<_> = above.into_iter().filter_map(|t| object.take(t)).collect();
-            write_head(&object, out)?;
-            copied = copy_pixels(px, ts, out)?;
-            if !after.is_empty() {
-                let cs = charset_of(&object);
-                let mut w = BufWriter::new(&mut *out);
-                InMemDicomObject::from_element_iter(after)
-                    .write_dataset_with_ts_cs(&mut w, ts, cs)
-                    .map_err(|e| WriteError::Encode {
-                        cause: DicomCause::new(&e),
-                    })?;
-                w.flush()?;
-            }
-        }
+    let Some(px) = pixel else {
+        let written = write_head(object, ts, None, out)?;
+        return Ok(WriteStats {
+            bytes_written: written,
+            pixel_bytes_copied: 0,
+        });
+    };
+    if object.get(tags::PIXEL_DATA).is_some() {
+        return Err(WriteError::PixelDataConflict);
     }
-    let end = out.stream_position()?;
+    // INVARIANT: elements above (7FE0,0010) go after the copied pixel data, so the
+    // output keeps ascending tag order.
+    let above: Vec<Tag> = object.tags().filter(|t| *t > tags::PIXEL_DATA).collect();
+    let after: Vec<_> = above.into_iter().filter_map(|t| object.take(t)).collect();
+    let cs = (!after.is_empty()).then(|| charset_of(&object));
+    let mut written = write_head(object, ts, Some(&px), out)?;
+    let (copied, pixel_written) = copy_pixels(px, out)?;
+    written += pixel_written;
+    let mut tail = BufWriter::new(Counting {
+        inner: &mut *out,
+        count: 0,
+    });
+    if let Some(cs) = cs {
+        InMemDicomObject::from_element_iter(after)
+            .write_dataset_with_ts_cs(&mut tail, ts, cs)
+            .map_err(|e| WriteError::Encode {
+                cause: DicomCause::new(&e),
+            })?;
+    }
+    tail.flush()?;
+    written += tail.get_ref().count;
     Ok(WriteStats {
-        bytes_written: end.saturating_sub(start),
+        bytes_written: written,
         pixel_bytes_copied: copied,
     })
 }
 
-/// Preamble, magic, meta and the data set of `object`.
+/// Preamble, magic, meta and the data set of `object`, then the header of the Pixel
+/// Data element when its value is copied from the source; returns the bytes written.
+///
+/// The data set is written with dicom-parser's `DataSetWriter` as dicom-object's own
+/// `write_dataset` does, but from the object itself rather than from a clone of every
+/// element, and with a buffer in front of a data set adapter (deflate): dicom-object hands
+/// the adapter every primitive value as its own `write` call, and flate2 clears its 32 KiB
+/// output buffer on each call, which made a deflated file with 16-bit pixel data cost
+/// seconds of `memset`.
 fn write_head(
-    object: &FileDicomObject<InMemDicomObject>,
+    object: FileDicomObject<InMemDicomObject>,
+    ts: &Ts,
+    pixel: Option<&StreamedPixels>,
     out: &mut File,
-) -> Result<(), WriteError> {
-    let mut w = BufWriter::with_capacity(64 * 1024, out);
+) -> Result<u64, WriteError> {
+    let mut w = BufWriter::with_capacity(
+        64 * 1024,
+        Counting {
+            inner: out,
+            count: 0,
+        },
+    );
     w.write_all(&[0u8; 128])?;
     w.write_all(b"DICM")?;
     object.meta().write(&mut w).map_err(|e| WriteError::Meta {
         cause: DicomCause::new(&e),
     })?;
-    object
-        .write_dataset(&mut w)
-        .map_err(|e| WriteError::Encode {
-            cause: DicomCause::new(&e),
-        })?;
+    let dataset = object.into_inner();
+    match ts.codec() {
+        Codec::Dataset(Some(adapter)) => {
+            let mut sink = ErrorKeeper {
+                inner: &mut w,
+                error: None,
+            };
+            {
+                let mut buffered =
+                    BufWriter::with_capacity(64 * 1024, adapter.adapt_writer(Box::new(&mut sink)));
+                write_tokens(dataset, &mut buffered, ts)?;
+                buffered.flush()?;
+                // dropping the adapter finishes the compressed stream; its errors are kept
+                // by `sink`
+            }
+            if let Some(e) = sink.error.take() {
+                return Err(e.into());
+            }
+        }
+        Codec::Dataset(None) => {
+            return Err(WriteError::Encode {
+                cause: DicomCause::fixed("no data set adapter for the transfer syntax"),
+            });
+        }
+        Codec::None | Codec::EncapsulatedPixelData(..) => write_tokens(dataset, &mut w, ts)?,
+    }
+    if let Some(px) = pixel {
+        w.write_all(&pixel_header(px, ts)?)?;
+    }
     w.flush()?;
-    Ok(())
+    Ok(w.get_ref().count)
 }
 
-/// The Pixel Data element header, then the value bytes from the source.
-fn copy_pixels(px: StreamedPixels, ts: &Ts, out: &mut File) -> Result<u64, WriteError> {
-    let StreamedPixels {
-        mut source,
-        source_len,
-        range,
-    } = px;
-    let len = range.value_end - range.value_start;
-    let now_len = source.metadata()?.len();
-    if now_len != source_len {
-        return Err(WriteError::SourceChanged {
-            expected: len,
-            copied: 0,
-        });
+/// The elements of `dataset` in the encoding of `ts` (the data set adapter not applied).
+fn write_tokens(dataset: InMemDicomObject, to: impl Write, ts: &Ts) -> Result<(), WriteError> {
+    let encode = |e: dicom_parser::dataset::write::Error| WriteError::Encode {
+        cause: DicomCause::new(&e),
+    };
+    let mut writer = DataSetWriter::with_ts(to, ts).map_err(encode)?;
+    writer.write_sequence(tokens_of(dataset)).map_err(encode)?;
+    writer.flush().map_err(encode)
+}
+
+/// The tokens of a data set, as `InMemDicomObject::into_tokens` gives them to dicom-object's
+/// writer, without its cost: it collects the tokens of every element into a new queue and
+/// clones every value (when writing from a borrowed object). Here the two tokens of a
+/// primitive element are handed over directly; sequences and encapsulated pixel data go
+/// through dicom-parser's own token generator.
+///
+/// dicom-object also forces undefined sequence lengths in the tokens when the character set
+/// was changed; the writer's default strategy writes every sequence and item with undefined
+/// length anyway, so the bytes are the same.
+fn tokens_of(dataset: InMemDicomObject) -> impl Iterator<Item = DataToken> {
+    let mut elements = dataset.into_iter();
+    let mut pending = Pending::None;
+    std::iter::from_fn(move || {
+        loop {
+            match std::mem::replace(&mut pending, Pending::None) {
+                Pending::Value(v) => return Some(DataToken::PrimitiveValue(v)),
+                Pending::Nested(mut tokens) => {
+                    if let Some(t) = tokens.next() {
+                        pending = Pending::Nested(tokens);
+                        return Some(t);
+                    }
+                }
+                Pending::None => {}
+            }
+            let (header, value) = elements.next()?.into_parts();
+            // what `DataToken::from(header)` makes a plain element header of
+            let plain = header.vr() != VR::SQ
+                && !(header.vr() == VR::OB
+                    && header.tag == tags::PIXEL_DATA
+                    && header.len.is_undefined());
+            match value {
+                Value::Primitive(v) if plain => {
+                    pending = Pending::Value(v);
+                    return Some(DataToken::ElementHeader(header));
+                }
+                other => {
+                    let elem = DataElement::new_with_len(header.tag, header.vr, header.len, other);
+                    pending = Pending::Nested(elem.into_tokens());
+                }
+            }
+        }
+    })
+}
+
+/// What [`tokens_of`] hands out next.
+enum Pending {
+    None,
+    Value(PrimitiveValue),
+    Nested(<InMemElement as IntoTokens>::Iter),
+}
+
+/// A writer that keeps the first error of the writer it wraps, for writers that drop
+/// errors (a deflate stream finished on drop).
+struct ErrorKeeper<'a, W: Write> {
+    inner: &'a mut W,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> Write for ErrorKeeper<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| self.keep(e))
     }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().inspect_err(|e| self.keep(e))
+    }
+}
+
+impl<W: Write> ErrorKeeper<'_, W> {
+    fn keep(&mut self, e: &io::Error) {
+        if self.error.is_none() {
+            self.error = Some(io::Error::new(e.kind(), e.to_string()));
+        }
+    }
+}
+
+/// A writer that counts the bytes it passes on.
+struct Counting<W> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The encoded header of the root Pixel Data element of a streamed file.
+fn pixel_header(px: &StreamedPixels, ts: &Ts) -> Result<Vec<u8>, WriteError> {
+    let range = &px.range;
+    let len = range.value_end - range.value_start;
     let odd = !range.encapsulated && len % 2 == 1;
     let header = if range.encapsulated {
         DataElementHeader::new(tags::PIXEL_DATA, VR::OB, Length::UNDEFINED)
@@ -154,8 +296,26 @@ fn copy_pixels(px: StreamedPixels, ts: &Ts, out: &mut File) -> Result<u64, Write
         .map_err(|e| WriteError::Encode {
             cause: DicomCause::new(&e),
         })?;
-    out.write_all(&head)?;
+    Ok(head)
+}
 
+/// The value bytes of the Pixel Data from the source (its header is already written), a
+/// padding byte for odd native data, and the sequence delimiter when the source had none;
+/// returns the value bytes copied and the bytes written.
+fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteError> {
+    let StreamedPixels {
+        mut source,
+        source_len,
+        range,
+    } = px;
+    let len = range.value_end - range.value_start;
+    let now_len = source.metadata()?.len();
+    if now_len != source_len {
+        return Err(WriteError::SourceChanged {
+            expected: len,
+            copied: 0,
+        });
+    }
     source.seek(SeekFrom::Start(range.value_start))?;
     // `Take<&mut File>` into `&mut File`: std specialises this to copy_file_range/sendfile.
     let copied = io::copy(&mut (&mut source).take(len), out)?;
@@ -165,12 +325,15 @@ fn copy_pixels(px: StreamedPixels, ts: &Ts, out: &mut File) -> Result<u64, Write
             copied,
         });
     }
-    if odd {
+    let mut written = copied;
+    if !range.encapsulated && len % 2 == 1 {
         // dicom-object pads odd values the same way on a full write
         out.write_all(&[0])?;
+        written += 1;
     }
     if range.missing_delimiter {
         out.write_all(&SEQUENCE_DELIMITER_LE)?;
+        written += SEQUENCE_DELIMITER_LE.len() as u64;
     }
-    Ok(copied)
+    Ok((copied, written))
 }
