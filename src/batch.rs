@@ -149,10 +149,20 @@ impl<'a> Batch<'a> {
             ReadMode::InMemory { .. } => "in-memory",
             ReadMode::BareDataSet { .. } => "bare-data-set",
         };
-        let applied = match self.engine.apply_file(&mut loaded.object) {
+        let mut applied = match self.engine.apply_file(&mut loaded.object) {
             Ok(a) => a,
             Err(e) => return FileOutcome::failed(job.src.clone(), error_chain(&e)),
         };
+        // the engine never saw a streamed Pixel Data: count it as the plan decides it,
+        // so that a report does not depend on how the file was read
+        if loaded.streamed_pixel_bytes().is_some() {
+            let step = if self.engine.deletes_pixel_data() {
+                "delete"
+            } else {
+                "keep"
+            };
+            *applied.counts.entry(step.to_string()).or_insert(0) += 1;
+        }
         if self.engine.deletes_pixel_data() {
             loaded.drop_streamed_pixel_data();
         }

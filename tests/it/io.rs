@@ -272,44 +272,46 @@ fn writer_gives_the_bytes_of_dicom_objects_own_writer() {
     assert_eq!(compared, 219);
 }
 
-/// Loads `path` with `opts`, applies the default plan (basic + extra) and writes the
-/// output; `None` when the file cannot be read or the plan fails on it.
+/// De-identifies `path` as `run` does (the batch's per-file step) with the read options
+/// `opts`, into `out_path`; `None` when the file is not written.
 fn deidentify(
     path: &Path,
     opts: &ReadOptions,
     engine: &dicom_anonymizer::engine::Engine<'_>,
     out_path: &Path,
 ) -> Option<(ReadMode, String)> {
-    let mut loaded = io::load(path, opts).ok()?;
-    let mode = loaded.how();
-    let mut applied = engine.apply_file(&mut loaded.object).ok()?;
-    if engine.deletes_pixel_data() {
-        loaded.drop_streamed_pixel_data();
+    use dicom_anonymizer::batch::{Batch, RunOptions};
+    use dicom_anonymizer::io::report::Outcome;
+    use dicom_anonymizer::io::walk::Job;
+    let mode = io::load(path, opts).ok()?.how();
+    let options = RunOptions {
+        overwrite: true,
+        jobs: 1,
+        read: opts.clone(),
+        ..RunOptions::default()
+    };
+    let batch = Batch::new(engine.clone(), options, path, out_path.parent().unwrap());
+    let job = Job {
+        src: path.to_path_buf(),
+        rel: PathBuf::from(path.file_name().unwrap()),
+        dst: out_path.to_path_buf(),
+    };
+    let outcome = batch.process(&job);
+    if outcome.outcome != Outcome::Written {
+        return None;
     }
-    if mode == ReadMode::Streamed {
-        // the engine never sees streamed Pixel Data, so it is not counted
-        let action = if engine.deletes_pixel_data() {
-            "delete"
-        } else {
-            "keep"
-        };
-        *applied.counts.entry(action.to_string()).or_default() += 1;
-    }
-    let mut out = File::create(out_path).unwrap();
-    let stats = io::write(loaded, &mut out).unwrap();
-    assert_eq!(stats.bytes_written, out.metadata().unwrap().len());
+    assert_eq!(outcome.bytes, std::fs::metadata(out_path).unwrap().len());
     let obj = dicom_object::open_file(out_path)
         .unwrap_or_else(|e| panic!("{}: output does not re-read: {e}", path.display()));
     Some((
         mode,
-        format!("{:?}\n{}", applied.counts, canonical_dump(&obj)),
+        format!("{:?}\n{}", outcome.counts, canonical_dump(&obj)),
     ))
 }
 
 /// The de-identified outputs do not depend on how the file was read: every corpus file is
 /// de-identified streamed and read whole, with the same key, and the outputs must be
-/// element-equal and the counts per action the same (but for the streamed Pixel Data,
-/// which the engine does not see and so does not count).
+/// element-equal and the counts per action the same.
 #[test]
 fn corpus_deidentified_streamed_and_in_memory_agree() {
     use dicom_anonymizer::engine::{Engine, Keys};
