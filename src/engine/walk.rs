@@ -459,11 +459,13 @@ impl<'a> Walker<'a> {
 
 /// Elements removed whatever the plan says: retired group lengths (they would be wrong
 /// after any change); signatures and trailing padding (they cannot survive
-/// de-identification); file meta elements (group 0002), which have no place in a data set
-/// (a meta group length that is too short puts them there).
+/// de-identification); file meta elements (group 0002) and command elements (group 0000),
+/// which have no place in a data set (a meta group length that is too short puts group
+/// 0002 there; a network capture saved as a file can carry group 0000, with AE titles).
 pub(crate) fn always_removed(tag: Tag) -> bool {
     tag.element() == 0x0000
         || tag.group() == 0x0002
+        || tag.group() == 0x0000
         || tag == Tag(0xFFFA, 0xFFFA)
         || tag == Tag(0xFFFC, 0xFFFC)
 }
@@ -903,6 +905,24 @@ mod tests {
         let mut kept = object(CT, vec![seq(person, vec![code_item()])]);
         apply("(0040,1101) keep\n", &mut kept);
         assert_eq!(value(item(&kept, person), Tag(0x0008, 0x0100)), "X1");
+    }
+
+    #[test]
+    fn command_and_meta_elements_never_stay_in_a_data_set() {
+        let mut obj = object(
+            CT,
+            vec![
+                text(Tag(0x0000, 0x0600), VR::AE, "MOVE_DEST"),
+                text(Tag(0x0000, 0x1000), VR::UI, "1.2.3"),
+                text(Tag(0x0002, 0x0016), VR::AE, "SOURCE_AE"),
+                text(Tag(0x0010, 0x0000), VR::UL, "8"),
+            ],
+        );
+        apply("default keep\n(0000,0600) keep\n", &mut obj);
+        assert!(
+            obj.tags()
+                .all(|t| t.group() != 0x0000 && t.group() != 0x0002 && t.element() != 0)
+        );
     }
 
     #[test]
