@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate data/iod-table.txt and tests/data/iod-sample.tsv from iod-attribute-types-2020.tsv.
+"""Generate data/iod-table.txt and data/iod-sample.tsv from iod-attribute-types-2020.tsv.
 
 The engine resolves the PS3.15 combined actions (X/Z, X/D, Z/D, X/Z/D, X/Z/U*) from the
 Type of an attribute in the instance's IOD. The source table lists, for every storage SOP
@@ -14,7 +14,7 @@ strictest Type (1, 1C, 2, 2C, 3) and module usage (M, C, U) in that SOP class's 
   (the image IODs share most of their modules) cost a few lines each.
 
 It also writes a small sample of the source rows (a few SOP classes, every 7th row) to
-tests/data/iod-sample.tsv, which the unit tests check against the compact table from a
+data/iod-sample.tsv, which the unit tests check against the compact table from a
 clean clone; the full source is checked too when it is present next to the repository.
 
 Usage: scripts/gen-iod-table.py [--check] PATH/TO/iod-attribute-types-2020.tsv
@@ -43,7 +43,7 @@ PROVENANCE = (
     "PS3.15 2026c Basic Profile"
 )
 
-# SOP classes whose rows are sampled into tests/data/iod-sample.tsv.
+# SOP classes whose rows are sampled into data/iod-sample.tsv.
 SAMPLE_CLASSES = [
     ("1.2.840.10008.5.1.4.1.1.2", "CT Image Storage"),
     ("1.2.840.10008.5.1.4.1.1.4", "MR Image Storage"),
@@ -54,7 +54,7 @@ SAMPLE_EVERY = 7
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLE_OUT = os.path.join(ROOT, "data", "iod-table.txt")
-SAMPLE_OUT = os.path.join(ROOT, "tests", "data", "iod-sample.tsv")
+SAMPLE_OUT = os.path.join(ROOT, "data", "iod-sample.tsv")
 
 
 def uid_key(uid):

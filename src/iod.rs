@@ -500,7 +500,7 @@ mod tests {
     use std::time::Instant;
 
     const CT: &str = "1.2.840.10008.5.1.4.1.1.2";
-    const SAMPLE: &str = include_str!("../tests/data/iod-sample.tsv");
+    const SAMPLE: &str = include_str!("../data/iod-sample.tsv");
     const SOURCE_HEADER: &str = "SOP Class UID\tPath\tType\tModule Usage";
 
     fn listed(attribute_type: AttributeType, usage: ModuleUsage) -> IodLookup {
@@ -719,7 +719,7 @@ mod tests {
 
     #[test]
     fn committed_sample_agrees_row_for_row() {
-        assert_eq!(check_rows(SAMPLE, "tests/data/iod-sample.tsv"), 396);
+        assert_eq!(check_rows(SAMPLE, "data/iod-sample.tsv"), 396);
     }
 
     #[test]
