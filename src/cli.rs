@@ -12,11 +12,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::profile::{self, Compiled, Diagnostics, Entry};
 use crate::source::SourceMap;
+pub use profile_args::{ProfileArgs, profile_entries};
 
 pub mod check;
 pub mod convert;
 pub mod lint;
 pub mod plan;
+pub mod profile_args;
 pub mod run;
 
 /// How a command ended.
@@ -81,19 +83,6 @@ pub enum Command {
         /// The shell
         shell: clap_complete::Shell,
     },
-}
-
-/// The profiles to compile: the `--profile` arguments, or the built-in default.
-pub fn profile_entries(profiles: &[String], no_extra: bool) -> Vec<Entry> {
-    if profiles.is_empty() {
-        let mut e = vec![Entry::Builtin("basic".into())];
-        if !no_extra {
-            e.push(Entry::Builtin("extra".into()));
-        }
-        e
-    } else {
-        profiles.iter().map(|p| Entry::from_arg(p)).collect()
-    }
 }
 
 /// Writes text to stdout. A closed pipe (`plan | head`) is not an error: the reader has

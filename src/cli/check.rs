@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
-use super::{ErrorFormat, ExitStatus, compile_or_report, profile_entries};
+use super::{ErrorFormat, ExitStatus, ProfileArgs};
 use crate::check::{self, CheckSummary, Checker, FileReport};
 
 /// How `check` prints its findings.
@@ -34,18 +34,6 @@ Exit status: 0 clean, 1 something found, 2 usage or profile error."#)]
 pub struct CheckArgs {
     /// The de-identified file or tree to verify
     pub dst: PathBuf,
-    /// The profiles the outputs were made with (repeat to compose); default: builtin:basic + builtin:extra
-    #[arg(long = "profile", short = 'p', value_name = "PROFILE")]
-    pub profiles: Vec<String>,
-    /// A PS3.15 option the outputs were made with, like `retain-uids` (repeatable)
-    #[arg(long = "option", value_name = "NAME")]
-    pub options: Vec<String>,
-    /// With the built-in default: leave out the old tool's extra rules
-    #[arg(long)]
-    pub no_extra: bool,
-    /// The outputs were made with --keep-private
-    #[arg(long)]
-    pub keep_private: bool,
     /// The source tree (or file): scan each output for values the plan removes from its source
     #[arg(long, value_name = "SRC")]
     pub source: Option<PathBuf>,
@@ -58,27 +46,15 @@ pub struct CheckArgs {
     /// How to write profile diagnostics
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     pub error_format: ErrorFormat,
+    /// The profile options the outputs were made with (the same as given to `run`)
+    #[command(flatten)]
+    pub profile: ProfileArgs,
 }
 
 pub fn check(args: &CheckArgs) -> ExitStatus {
-    let mut entries = profile_entries(&args.profiles, args.no_extra);
-    entries.extend(
-        args.options
-            .iter()
-            .map(|o| crate::profile::Entry::Builtin(o.clone())),
-    );
-    if args.keep_private {
-        entries.push(crate::profile::Entry::Text {
-            name: "<--keep-private>".into(),
-            text: "private keep\n".into(),
-        });
-    }
-    let compiled = match compile_or_report(&entries, args.error_format, false) {
-        Ok(c) => c,
+    let plan = match args.profile.plan(args.error_format) {
+        Ok(p) => p,
         Err(status) => return status,
-    };
-    let Some(plan) = compiled.plan else {
-        return ExitStatus::Usage;
     };
     if !args.dst.exists() {
         eprintln!("error: `{}` does not exist", args.dst.display());

@@ -8,7 +8,7 @@ use dicom_core::dictionary::UidDictionary;
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardSopClassDictionary;
 
-use super::{ErrorFormat, ExitStatus, compile_or_report, profile_entries};
+use super::{ErrorFormat, ExitStatus, ProfileArgs};
 use crate::dictionary;
 use crate::engine::resolve::{self, IodType, Unknown, resolve};
 use crate::plan::{Decision, Plan, describe_pattern};
@@ -19,15 +19,6 @@ use crate::tag::{TagPattern, fmt_tag};
     after_help = "Examples:\n  dicom-anonymizer plan\n  dicom-anonymizer plan --profile builtin:basic --profile my.anon\n  dicom-anonymizer plan --profile my.anon PatientName '(0020,000D)' '(0019,\"SIEMENS MR HEADER\",0C)'\n  dicom-anonymizer plan --sop-class 1.2.840.10008.5.1.4.1.1.2 AcquisitionDateTime\n  dicom-anonymizer plan --sop-class CTImageStorage '(0008,1115)/(0008,114A)/(0008,1155)'"
 )]
 pub struct PlanArgs {
-    /// Profile (repeat to compose; later ones override earlier ones); default: builtin:basic + builtin:extra
-    #[arg(long = "profile", short = 'p', value_name = "PROFILE")]
-    pub profiles: Vec<String>,
-    /// A PS3.15 option to add after the profiles, like `retain-uids` (repeatable; same as `--profile builtin:NAME`)
-    #[arg(long = "option", value_name = "NAME")]
-    pub options: Vec<String>,
-    /// With the built-in default: leave out the old tool's extra rules
-    #[arg(long)]
-    pub no_extra: bool,
     /// Attributes to explain: a keyword, `(gggg,eeee)` or `(gggg,"CREATOR",ee)`; a path
     /// into sequences joins them with `/`, like `ReferencedSeriesSequence/ReferencedSOPInstanceUID`
     #[arg(value_name = "TAG_OR_KEYWORD")]
@@ -39,21 +30,14 @@ pub struct PlanArgs {
     /// How to write diagnostics
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     pub error_format: ErrorFormat,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
 }
 
 pub fn plan(args: &PlanArgs) -> ExitStatus {
-    let mut entries = profile_entries(&args.profiles, args.no_extra);
-    entries.extend(
-        args.options
-            .iter()
-            .map(|o| crate::profile::Entry::Builtin(o.clone())),
-    );
-    let compiled = match compile_or_report(&entries, args.error_format, false) {
-        Ok(c) => c,
+    let plan = match args.profile.plan(args.error_format) {
+        Ok(p) => p,
         Err(status) => return status,
-    };
-    let Some(plan) = compiled.plan else {
-        return ExitStatus::Usage;
     };
     if args.queries.is_empty() {
         if let Err(status) = super::write_stdout(&plan.to_table()) {

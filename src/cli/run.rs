@@ -7,13 +7,12 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{ErrorFormat, ExitStatus, compile_or_report, profile_entries};
+use super::{ErrorFormat, ExitStatus, ProfileArgs};
 use crate::batch::{Batch, Rename, RunOptions};
 use crate::engine::{Engine, Keys};
 use crate::io::read::ReadOptions;
 use crate::io::report::{FileOutcome, Outcome, Summary};
 use crate::io::walk::{self, Shard};
-use crate::profile::Entry;
 
 #[derive(Debug, Args)]
 #[command(after_help = r#"Examples:
@@ -28,24 +27,6 @@ pub struct RunArgs {
     pub src: PathBuf,
     /// Where the outputs go (the relative folder structure is kept)
     pub dst: PathBuf,
-    /// Profile (repeat to compose; later ones override earlier ones); default: builtin:basic + builtin:extra
-    #[arg(long = "profile", short = 'p', value_name = "PROFILE")]
-    pub profiles: Vec<String>,
-    /// A PS3.15 option to add after the profiles, like `retain-uids` (repeatable; same as `--profile builtin:NAME`)
-    #[arg(long = "option", value_name = "NAME")]
-    pub options: Vec<String>,
-    /// With the built-in default: leave out the old tool's extra rules
-    #[arg(long)]
-    pub no_extra: bool,
-    /// A legacy JSON rule file (the old tools' extra_rules.json or --dictionary), applied after the profiles (repeatable)
-    #[arg(long, value_name = "FILE.json")]
-    pub extra_rules: Vec<PathBuf>,
-    /// Keep private elements that no rule deletes (the old tool's keepPrivateTags)
-    #[arg(long)]
-    pub keep_private: bool,
-    /// Ad-hoc rule, applied last (repeatable): a tag or keyword, then the action as in a profile, e.g. -t PatientID 'replace "SUBJ-001"'
-    #[arg(short = 't', long = "tag", num_args = 2, value_names = ["TAG", "ACTION"], action = clap::ArgAction::Append)]
-    pub tag_rules: Vec<String>,
     /// Secret key for UIDs, pseudonyms and date shifts (at least 16 bytes); without it a random key is made
     #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
@@ -82,78 +63,14 @@ pub struct RunArgs {
     /// How to write profile diagnostics
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     pub error_format: ErrorFormat,
-}
-
-/// Turns `-t TAG ACTION` into rule text (`(0x0010, 0x0010)` and `0010,0010` become
-/// `(0010,0010)`; ACTION is written as in a profile, with quoted arguments).
-pub fn tag_rule_text(tag: &str, action: &str) -> String {
-    let t = tag.trim();
-    let selector = if t.starts_with('(') && !t.contains("0x") {
-        t.to_string()
-    } else if t.contains(',') {
-        let inner = t.trim_start_matches('(').trim_end_matches(')');
-        let parts: Vec<String> = inner
-            .split(',')
-            .map(|p| {
-                crate::tag::parse_hex_u16(p)
-                    .map(|n| format!("{n:04X}"))
-                    .unwrap_or_else(|_| p.trim().to_string())
-            })
-            .collect();
-        format!("({})", parts.join(","))
-    } else {
-        t.to_string()
-    };
-    format!("{selector} {action}\n")
-}
-
-/// The entries to compile for a run, in the order they apply.
-pub fn run_entries(args: &RunArgs) -> Result<Vec<Entry>, String> {
-    let mut entries = profile_entries(&args.profiles, args.no_extra);
-    entries.extend(args.options.iter().map(|o| Entry::Builtin(o.clone())));
-    for json in &args.extra_rules {
-        let shown = json.display().to_string();
-        let text =
-            std::fs::read_to_string(json).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-        let anon = crate::convert::json_to_anon(&text, &shown)
-            .map_err(|errors| super::convert::render(&errors).trim_end().to_string())?;
-        entries.push(Entry::Text {
-            name: shown,
-            text: anon,
-        });
-    }
-    if args.keep_private {
-        entries.push(Entry::Text {
-            name: "<--keep-private>".into(),
-            text: "private keep\n".into(),
-        });
-    }
-    for (n, pair) in args.tag_rules.chunks(2).enumerate() {
-        let (Some(tag), Some(action)) = (pair.first(), pair.get(1)) else {
-            return Err("-t needs a tag and an action".to_string());
-        };
-        entries.push(Entry::Text {
-            name: format!("<-t #{}>", n + 1),
-            text: tag_rule_text(tag, action),
-        });
-    }
-    Ok(entries)
+    #[command(flatten)]
+    pub profile: ProfileArgs,
 }
 
 pub fn run(args: &RunArgs) -> ExitStatus {
-    let entries = match run_entries(args) {
-        Ok(e) => e,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return ExitStatus::Usage;
-        }
-    };
-    let compiled = match compile_or_report(&entries, args.error_format, false) {
-        Ok(c) => c,
+    let plan = match args.profile.plan(args.error_format) {
+        Ok(p) => p,
         Err(status) => return status,
-    };
-    let Some(plan) = compiled.plan else {
-        return ExitStatus::Usage;
     };
     let keys = match &args.key_file {
         Some(path) => match Keys::from_file(path) {

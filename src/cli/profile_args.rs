@@ -1,0 +1,116 @@
+//! The options that choose the profiles of a run, shared by `run`, `plan` and `check`
+//! (so that `check` and `plan` can be given exactly what `run` was given).
+
+use clap::Args;
+
+use super::{ErrorFormat, ExitStatus, compile_or_report};
+use crate::plan::Plan;
+use crate::profile::Entry;
+
+/// `--profile`, `--option`, `--no-extra`, `--extra-rules`, `--keep-private`, `-t`.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Profile")]
+pub struct ProfileArgs {
+    /// Profile (repeat to compose; later ones override earlier ones); default: builtin:basic + builtin:extra
+    #[arg(long = "profile", short = 'p', value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// A PS3.15 option to add after the profiles, like `retain-uids` (repeatable; same as `--profile builtin:NAME`)
+    #[arg(long = "option", value_name = "NAME")]
+    pub options: Vec<String>,
+    /// With the built-in default: leave out the old tool's extra rules
+    #[arg(long)]
+    pub no_extra: bool,
+    /// A legacy JSON rule file (the old tools' extra_rules.json or --dictionary), applied after the profiles (repeatable)
+    #[arg(long, value_name = "FILE.json")]
+    pub extra_rules: Vec<std::path::PathBuf>,
+    /// Keep private elements that no rule deletes (the old tool's keepPrivateTags)
+    #[arg(long)]
+    pub keep_private: bool,
+    /// Ad-hoc rule, applied last (repeatable): a tag or keyword, then the action as in a profile, e.g. -t PatientID 'replace "SUBJ-001"'
+    #[arg(short = 't', long = "tag", num_args = 2, value_names = ["TAG", "ACTION"], action = clap::ArgAction::Append)]
+    pub tag_rules: Vec<String>,
+}
+
+/// The profiles given with `--profile`, or the built-in default (basic, then extra
+/// unless `no_extra`).
+pub fn profile_entries(profiles: &[String], no_extra: bool) -> Vec<Entry> {
+    if profiles.is_empty() {
+        let mut e = vec![Entry::Builtin("basic".into())];
+        if !no_extra {
+            e.push(Entry::Builtin("extra".into()));
+        }
+        e
+    } else {
+        profiles.iter().map(|p| Entry::from_arg(p)).collect()
+    }
+}
+
+/// Turns `-t TAG ACTION` into rule text (`(0x0010, 0x0010)` and `0010,0010` become
+/// `(0010,0010)`; ACTION is written as in a profile, with quoted arguments).
+pub fn tag_rule_text(tag: &str, action: &str) -> String {
+    let t = tag.trim();
+    let selector = if t.starts_with('(') && !t.contains("0x") {
+        t.to_string()
+    } else if t.contains(',') {
+        let inner = t.trim_start_matches('(').trim_end_matches(')');
+        let parts: Vec<String> = inner
+            .split(',')
+            .map(|p| {
+                crate::tag::parse_hex_u16(p)
+                    .map(|n| format!("{n:04X}"))
+                    .unwrap_or_else(|_| p.trim().to_string())
+            })
+            .collect();
+        format!("({})", parts.join(","))
+    } else {
+        t.to_string()
+    };
+    format!("{selector} {action}\n")
+}
+
+impl ProfileArgs {
+    /// The entries to compile, in the order they apply: the profiles (or the default),
+    /// the options, the JSON rule files, `private keep`, the `-t` rules.
+    pub fn entries(&self) -> Result<Vec<Entry>, String> {
+        let mut entries = profile_entries(&self.profiles, self.no_extra);
+        entries.extend(self.options.iter().map(|o| Entry::Builtin(o.clone())));
+        for json in &self.extra_rules {
+            let shown = json.display().to_string();
+            let text =
+                std::fs::read_to_string(json).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+            let anon = crate::convert::json_to_anon(&text, &shown)
+                .map_err(|errors| super::convert::render(&errors).trim_end().to_string())?;
+            entries.push(Entry::Text {
+                name: shown,
+                text: anon,
+            });
+        }
+        if self.keep_private {
+            entries.push(Entry::Text {
+                name: "<--keep-private>".into(),
+                text: "private keep\n".into(),
+            });
+        }
+        for (n, pair) in self.tag_rules.chunks(2).enumerate() {
+            let (Some(tag), Some(action)) = (pair.first(), pair.get(1)) else {
+                return Err("-t needs a tag and an action".to_string());
+            };
+            entries.push(Entry::Text {
+                name: format!("<-t #{}>", n + 1),
+                text: tag_rule_text(tag, action),
+            });
+        }
+        Ok(entries)
+    }
+
+    /// Compiles the chosen profiles; on failure prints why and gives the exit status.
+    pub fn plan(&self, format: ErrorFormat) -> Result<Plan, ExitStatus> {
+        let entries = self.entries().map_err(|msg| {
+            eprintln!("error: {msg}");
+            ExitStatus::Usage
+        })?;
+        compile_or_report(&entries, format, false)?
+            .plan
+            .ok_or(ExitStatus::Usage)
+    }
+}
