@@ -17,4 +17,5 @@ mod language;
 mod profiles;
 mod run;
 mod safety;
+mod serve;
 mod support;
