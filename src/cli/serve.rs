@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{ErrorFormat, ExitStatus, ProfileArgs};
+use crate::deid::{Deidentifier, Policy};
 use crate::engine::Keys;
+use crate::io::read::ReadOptions;
 use crate::serve::{AllowRule, Config, Limits, forward::Target};
 
 #[derive(Debug, Args)]
@@ -135,13 +137,17 @@ pub fn serve(args: &ServeArgs) -> ExitStatus {
         Ok(k) => k,
         Err(status) => return status,
     };
-    let library = match crate::serve::library::Library::new(plan, keys) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: cannot make a scratch folder: {e}");
-            return ExitStatus::Usage;
-        }
+    // the plan and keys live as long as the node: made once, shared by every association
+    let (plan, keys): (&'static _, &'static _) =
+        (Box::leak(Box::new(plan)), Box::leak(Box::new(keys)));
+    let read = ReadOptions {
+        max_in_memory_bytes: args
+            .max_instance_size
+            .max(ReadOptions::default().max_in_memory_bytes),
+        ..ReadOptions::default()
     };
+    let deid = Deidentifier::new(plan, keys, Policy::default().with_read(read));
+    let library = crate::serve::library::Library::new(deid);
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         if let Err(e) = signal_hook::flag::register(signal, stop.clone()) {

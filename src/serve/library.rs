@@ -1,74 +1,37 @@
-//! [`Deidentify`] over the library's entry point, with the plan and keys of the node.
-
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+//! [`Deidentify`] over the library's entry point ([`crate::deid::Deidentifier::bytes`]):
+//! the received Part 10 bytes go in, exactly the bytes `run` would write for a file
+//! holding them come out. Nothing here decides anything about an instance.
 
 use super::instance::{Deidentified, Deidentify};
-use crate::engine::Keys;
-use crate::io::report::Outcome;
-use crate::plan::Plan;
+use crate::deid::{Deidentifier, Stopped};
 
 /// The library, as the node calls it.
 #[derive(Debug)]
 pub struct Library {
-    plan: Plan,
-    keys: Keys,
-    scratch: tempfile::TempDir,
-    next: AtomicU64,
+    deid: Deidentifier<'static>,
 }
 
 impl Library {
-    /// # Errors
-    /// When no scratch folder can be made in the system's temporary folder.
-    pub fn new(plan: Plan, keys: Keys) -> std::io::Result<Library> {
-        Ok(Library {
-            plan,
-            keys,
-            scratch: tempfile::Builder::new()
-                .prefix("dcmanon-serve-")
-                .tempdir()?,
-            next: AtomicU64::new(0),
-        })
-    }
-
-    fn scratch_pair(&self) -> (PathBuf, PathBuf) {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        (
-            self.scratch.path().join(format!("in-{n}.dcm")),
-            self.scratch.path().join(format!("out-{n}.dcm")),
-        )
+    /// `deid` lives as long as the node (its plan and keys are made once at start).
+    pub fn new(deid: Deidentifier<'static>) -> Library {
+        Library { deid }
     }
 }
 
 impl Deidentify for Library {
     fn deidentify(&self, part10: Vec<u8>) -> Deidentified {
-        let (src, dst) = self.scratch_pair();
-        if let Err(e) = std::fs::write(&src, &part10) {
-            return Deidentified::Failed {
-                reason: format!("cannot stage the instance: {e}"),
-            };
+        match self.deid.bytes(&part10) {
+            Ok(done) => Deidentified::Done {
+                bytes: done.bytes,
+                counts: done.counts,
+            },
+            // a skipped instance (a DICOMDIR sent by C-STORE) is refused like a rejected one
+            Err(stop @ (Stopped::Rejected(_) | Stopped::Skipped(_))) => Deidentified::Rejected {
+                reason: stop.reason().to_string(),
+            },
+            Err(stop) => Deidentified::Failed {
+                reason: stop.reason().to_string(),
+            },
         }
-        drop(part10);
-        let done = crate::batch::deidentify_file(&self.plan, &self.keys, &src, &dst);
-        let _ = std::fs::remove_file(&src);
-        let result = match done.outcome {
-            Outcome::Written => match std::fs::read(&dst) {
-                Ok(bytes) => Deidentified::Done {
-                    bytes,
-                    counts: done.counts,
-                },
-                Err(e) => Deidentified::Failed {
-                    reason: format!("cannot read the de-identified instance back: {e}"),
-                },
-            },
-            Outcome::Skipped => Deidentified::Rejected {
-                reason: done.error.unwrap_or_default(),
-            },
-            _ => Deidentified::Failed {
-                reason: done.error.unwrap_or_else(|| "failed".to_string()),
-            },
-        };
-        let _ = std::fs::remove_file(&dst);
-        result
     }
 }
