@@ -11,6 +11,7 @@ mod api;
 mod check;
 mod conform;
 mod convert;
+mod entry;
 mod fuzz;
 mod io;
 mod language;
