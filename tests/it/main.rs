@@ -15,6 +15,7 @@ mod fuzz;
 mod io;
 mod language;
 mod profiles;
+mod reader;
 mod run;
 mod safety;
 mod support;
