@@ -409,12 +409,19 @@ def _encode(dataset: Any) -> bytes:
     if meta is None or "TransferSyntaxUID" not in meta:
         ds = copy.copy(dataset)
         ds.file_meta = FileMetaDataset()
+        # pydicom computes the group length when the element is there
+        ds.file_meta.FileMetaInformationGroupLength = 0
+        ds.file_meta.FileMetaInformationVersion = b"\0\1"
         if meta is not None:
             for elem in meta:
                 ds.file_meta.add(elem)
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
         ds.file_meta.MediaStorageSOPClassUID = dataset.get("SOPClassUID", "1.2.840.10008.5.1.4.1.1.7")
         ds.file_meta.MediaStorageSOPInstanceUID = dataset.get("SOPInstanceUID", "2.25.0")
+    if getattr(ds, "preamble", None) is None:
+        if ds is dataset:
+            ds = copy.copy(dataset)
+        ds.preamble = b"\0" * 128
     # a VR pydicom accepts in memory but cannot encode becomes the dictionary's (or UN)
     from pydicom.dataelem import DataElement
 
@@ -423,7 +430,10 @@ def _encode(dataset: Any) -> bytes:
         "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI",
         "UL", "UN", "UR", "US", "UT", "UV",
     }
-    bad = [e.tag for e in ds if e.VR not in valid and "or" not in str(e.VR)]
+    # `elements()` leaves elements pydicom has not decoded yet as they are (cheap)
+    each = ds.elements() if hasattr(ds, "elements") else iter(ds)
+    # (a VR of None: not decoded yet, pydicom takes it from its dictionary)
+    bad = [e.tag for e in each if e.VR is not None and e.VR not in valid and "or" not in str(e.VR)]
     if bad:
         if ds is dataset:
             ds = copy.copy(dataset)
@@ -437,10 +447,12 @@ def _encode(dataset: Any) -> bytes:
             ds[t] = DataElement(t, vr, value)
     buf = io.BytesIO()
     try:
-        try:
-            pydicom.dcmwrite(buf, ds, enforce_file_format=True)
-        except TypeError:  # pydicom 2
-            pydicom.dcmwrite(buf, ds, write_like_original=False)
+        # the file meta as it is (enforce_file_format=True would copy the data set's
+        # SOP Instance UID into it, whatever that holds)
+        if int(pydicom.__version__.split(".")[0]) >= 3:
+            pydicom.dcmwrite(buf, ds, enforce_file_format=False)
+        else:
+            pydicom.dcmwrite(buf, ds, write_like_original=True)
     except Exception as e:  # the message of pydicom's error may hold a value
         raise AnonymizationError("failed", f"pydicom could not encode the dataset ({type(e).__name__})") from None
     return buf.getvalue()
@@ -455,8 +467,10 @@ def _decode(data: bytes) -> Any:
 def _replace_contents(dataset: Any, new: Any) -> None:
     had_meta = getattr(dataset, "file_meta", None) is not None
     dataset.clear()
-    for elem in new:
-        dataset.add(elem)
+    # the elements as read, decoded by pydicom only when used
+    each = new.elements() if hasattr(new, "elements") else iter(new)
+    for elem in each:
+        dataset[elem.tag] = elem
     if had_meta:
         dataset.file_meta = new.file_meta
 

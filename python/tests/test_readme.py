@@ -63,15 +63,15 @@ def test_anonymize_dataset_with_a_callable_and_old_rule_values():
     rules = {
         (0x0010, 0x0030): set_date_to_year,
         (0x0010, 0x0020): "keep",
-        (0x0008, 0x0020): regexp(["0701$", "0000"]),
-        "StudyDescription": "keep",
+        (0x0008, 0x0020): "keep",
+        "StudyDescription": regexp(["HEAD$", "BRAIN"]),
     }
     anonymize_dataset(ds, rules, key=b"0123456789abcdef0123")
     assert seen["value"] == "19800215"
     assert ds.PatientBirthDate == "19800101"
     assert ds.PatientID == "123456"
-    assert ds.StudyDate == "20080000"
-    assert ds.StudyDescription == "CT HEAD"
+    assert ds.StudyDate == "20080701"
+    assert ds.StudyDescription == "CT BRAIN"
     assert "Doe" not in str(ds.get("PatientName", ""))
 
 
