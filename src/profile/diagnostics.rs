@@ -89,6 +89,10 @@ codes! {
     UnknownOption = "anon::compile::unknown_option", Error;
     /// A profile name too long for De-identification Method (LO, 64 characters).
     ProfileNameTooLong = "anon::compile::profile_name_too_long", Error;
+    /// An `option` the plan does not satisfy (PS3.15 Table E.1-1).
+    ClaimNotSatisfied = "anon::conformance::claim_not_satisfied", Error;
+    /// An `option` of a built-in profile that a later rule breaks: the outputs do not claim it.
+    ClaimWithdrawn = "anon::conformance::claim_withdrawn", Warning;
     /// Two rules for the same selector in one file.
     DuplicateRule = "anon::lint::duplicate_rule", Warning;
     /// A rule that can never change the output.
