@@ -104,6 +104,7 @@ pub mod io;
 pub mod iod;
 pub mod plan;
 pub mod profile;
+pub mod serve;
 pub mod source;
 pub mod tag;
 pub mod vr;

@@ -18,4 +18,5 @@ mod language;
 mod profiles;
 mod run;
 mod safety;
+mod serve;
 mod support;
