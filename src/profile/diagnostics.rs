@@ -51,6 +51,8 @@ codes! {
     InvalidLine = "anon::syntax::invalid_line", Error;
     /// A string without its closing quote.
     UnterminatedString = "anon::syntax::unterminated_string", Error;
+    /// A backslash sequence in a quoted string other than `\"` and `\\`.
+    UnknownEscape = "anon::syntax::unknown_escape", Error;
     /// An include whose file does not exist or cannot be read.
     IncludeNotFound = "anon::include::not_found", Error;
     /// A chain of includes that comes back to a file already being read.
