@@ -9,6 +9,7 @@
 
 mod api;
 mod check;
+mod claims;
 mod conform;
 mod convert;
 mod entry;
@@ -18,4 +19,5 @@ mod language;
 mod profiles;
 mod run;
 mod safety;
+mod serve;
 mod support;
