@@ -9,9 +9,11 @@
 
 mod api;
 mod check;
+mod claims;
 mod conform;
 mod convert;
 mod dates;
+mod entry;
 mod fuzz;
 mod holes;
 mod io;
@@ -20,4 +22,5 @@ mod oracle;
 mod profiles;
 mod run;
 mod safety;
+mod serve;
 mod support;
