@@ -243,36 +243,12 @@ fn dates_of_a_patient_shift_together_keyed_on_the_original_patient_id() {
 }
 
 #[test]
-fn the_longitudinal_attributes_follow_whether_a_date_was_shifted() {
-    // a profile without `option`: 113107 and (0028,0303) only when a date moved
-    let plan = text_plan("default keep\n(0008,0020) shift-date\n(0008,0021) shift-date\n");
+fn what_the_output_says_about_dates_follows_the_plan() {
+    // (0028,0303) and the CID 7050 code say what the plan does to dates (its claims),
+    // whether or not this file held a date that moved; a date that cannot be shifted is
+    // emptied under every plan that shifts
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("in.dcm");
-    let out = tmp.path().join("out.dcm");
-    let mut o = base();
-    o.put(text(STUDY_DATE, VR::DA, "2020.01.01"));
-    o.put(text(SERIES_DATE, VR::DA, ""));
-    o.write_to_file(&src).unwrap();
-    deid(&plan, &src, &out);
-    let w = open_file(&out).unwrap();
-    assert_eq!(value(&w, STUDY_DATE).as_deref(), Some(""));
-    assert_eq!(value(&w, LONGITUDINAL_MODIFIED), None);
-    assert_eq!(codes(&w), Vec::<String>::new());
-    assert!(w.get(METHOD_CODES).is_none());
-
-    o.put(text(SERIES_DATE, VR::DA, "20200115"));
-    o.write_to_file(&src).unwrap();
-    fs::remove_file(&out).unwrap();
-    deid(&plan, &src, &out);
-    let w = open_file(&out).unwrap();
-    assert_eq!(
-        value(&w, LONGITUDINAL_MODIFIED).as_deref(),
-        Some("MODIFIED")
-    );
-    assert_eq!(codes(&w), ["113107"]);
-
-    // with the option profile, the code is declared whatever the file holds
-    let plan = modified_dates_plan();
     let mut o = base();
     let dates: Vec<Tag> = o
         .iter()
@@ -282,10 +258,42 @@ fn the_longitudinal_attributes_follow_whether_a_date_was_shifted() {
     for t in dates {
         o.remove_element(t);
     }
+    o.put(text(STUDY_DATE, VR::DA, "2020.01.01"));
     o.write_to_file(&src).unwrap();
-    fs::remove_file(&out).unwrap();
+    let cases = [
+        ("retain-long-modified-dates", "MODIFIED", Some("113107")),
+        ("retain-long-full-dates", "UNMODIFIED", Some("113106")),
+    ];
+    for (option, longitudinal, code) in cases {
+        let plan = plan_of(&[
+            Entry::Builtin("basic".into()),
+            Entry::Builtin("extra".into()),
+            Entry::Builtin(option.into()),
+        ]);
+        let out = tmp.path().join(format!("{option}.dcm"));
+        deid(&plan, &src, &out);
+        let w = open_file(&out).unwrap();
+        assert_eq!(
+            value(&w, LONGITUDINAL_MODIFIED).as_deref(),
+            Some(longitudinal),
+            "{option}"
+        );
+        let codes = codes(&w);
+        assert!(
+            code.is_none_or(|c| codes.contains(&c.to_string())),
+            "{option}: {codes:?}"
+        );
+        let study = value(&w, STUDY_DATE);
+        if option == "retain-long-modified-dates" {
+            assert_eq!(study.as_deref(), Some(""), "not a date: emptied");
+        } else {
+            assert_eq!(study.as_deref(), Some("2020.01.01"), "kept as it is");
+        }
+    }
+    // a profile of its own that shifts one date: the value is emptied all the same
+    let plan = text_plan("default keep\n(0008,0020) shift-date\n");
+    let out = tmp.path().join("own.dcm");
     deid(&plan, &src, &out);
     let w = open_file(&out).unwrap();
-    assert!(codes(&w).contains(&"113107".to_string()));
-    assert_eq!(value(&w, LONGITUDINAL_MODIFIED), None);
+    assert_eq!(value(&w, STUDY_DATE).as_deref(), Some(""));
 }

@@ -11,12 +11,11 @@ use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_object::mem::InMemElement;
 use dicom_object::{DefaultDicomObject, InMemDicomObject, open_file};
 
-use dicom_anonymizer::Keys;
-use dicom_anonymizer::batch::deidentify_file;
 use dicom_anonymizer::check::{Checker, Finding, FindingKind};
 use dicom_anonymizer::io::report::Outcome;
 use dicom_anonymizer::plan::Plan;
 use dicom_anonymizer::profile::{self, Entry};
+use dicom_anonymizer::{Deidentifier, Keys, Policy};
 
 use crate::support::{bin, root};
 
@@ -64,7 +63,8 @@ pub fn item(elements: Vec<InMemElement>) -> InMemDicomObject {
 
 /// De-identifies `src` into `dst` as `run` does; the output must be written.
 pub fn deid(plan: &Plan, src: &Path, dst: &Path) {
-    let done = deidentify_file(plan, &keys(), src, dst);
+    let keys = keys();
+    let done = Deidentifier::new(plan, &keys, Policy::default()).file(src, dst);
     assert_eq!(done.outcome, Outcome::Written, "{:?}", done.error);
 }
 
