@@ -9,6 +9,7 @@
 
 mod api;
 mod check;
+mod cli;
 mod conform;
 mod convert;
 mod fuzz;
