@@ -39,6 +39,7 @@ pub mod lint;
 pub mod plan;
 pub mod profile_args;
 pub mod run;
+pub mod serve;
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +95,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Convert a legacy JSON rule file (the old tools' `--dictionary` or `extra_rules.json`) to a `.anon` profile
     Convert(convert::ConvertArgs),
+    /// Run an anonymizing DICOM node: receive (C-STORE), de-identify, store or forward
+    Serve(Box<serve::ServeArgs>),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  dicom-anonymizer completions bash > ~/.local/share/bash-completion/completions/dicom-anonymizer\n  dicom-anonymizer completions zsh > ~/.zfunc/_dicom-anonymizer\n  dicom-anonymizer completions fish > ~/.config/fish/completions/dicom-anonymizer.fish"
@@ -196,6 +199,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Plan(a) => plan::plan(&a),
         Command::Check(a) => check::check(&a),
         Command::Convert(a) => convert::convert(&a),
+        Command::Serve(a) => serve::serve(&a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // generated into memory first: clap_complete panics on a write error

@@ -268,3 +268,40 @@ pub fn json_values(diags: &Diagnostics, map: &SourceMap) -> Vec<serde_json::Valu
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Origin;
+
+    #[test]
+    fn rendering_reads_only_the_lines_it_shows() {
+        let text: String = (1..=50_000).map(|i| format!("line {i}\n")).collect();
+        let mut map = SourceMap::new();
+        let id = map.add("big.anon", Origin::Virtual, text.as_str());
+        let source = named_source(&map, id);
+        let at = text.find("line 40000\n").unwrap();
+        let read = source
+            .read_span(&SourceSpan::new(at.into(), 4), 2, 2)
+            .unwrap();
+        // a window of five lines, not the text from its start
+        let shown = std::str::from_utf8(read.data()).unwrap();
+        assert_eq!(
+            shown,
+            "line 39998\nline 39999\nline 40000\nline 40001\nline 40002\n"
+        );
+        assert_eq!(read.line(), 39_997);
+        assert_eq!(read.span().offset(), text.find("line 39998\n").unwrap());
+        // and a rendered report points at the right line
+        let mut diags = Diagnostics::new();
+        diags.push(
+            Diagnostic::new(super::super::diagnostics::Code::DuplicateRule, "twice")
+                .label(Span::new(id, at, at + 4), "here")
+                .related(Span::new(id, 0, 4), "first"),
+        );
+        let out = render_human(&diags, &map, false, 80);
+        assert!(out.contains("big.anon:40000:1"), "{out}");
+        assert!(out.contains("40000 │ line 40000"), "{out}");
+        assert!(out.contains(" 1 │ line 1\n"), "{out}");
+    }
+}
