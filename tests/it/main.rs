@@ -9,6 +9,7 @@
 
 mod api;
 mod check;
+mod claims;
 mod cli;
 mod conform;
 mod convert;
