@@ -170,7 +170,13 @@ pub use legacy::normalize_args;
 
 /// Parses the process arguments and runs the command.
 pub fn main() -> ExitStatus {
-    let args = match normalize_args(std::env::args_os().collect()) {
+    main_with(std::env::args_os().collect())
+}
+
+/// Parses `args` (the program name first) and runs the command: the binary, and the
+/// `dicom-anonymizer` command that the Python package installs, go through here.
+pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitStatus {
+    let args = match normalize_args(args) {
         Ok(a) => a,
         Err(msg) => {
             say!("error: {msg}");
