@@ -10,6 +10,7 @@
 mod api;
 mod check;
 mod claims;
+mod cli;
 mod conform;
 mod convert;
 mod dates;
