@@ -45,8 +45,36 @@
 //! assert_ne!(text(tags::STUDY_DATE).as_deref(), Some("20240131"));     // shifted
 //! assert!(text(tags::STUDY_INSTANCE_UID).unwrap().starts_with("2.25.")); // remapped
 //! assert_eq!(text(tags::MODALITY).as_deref(), Some("CT"));             // kept
+//! // the plan still satisfies PS3.15: Z allows a dummy, and shifted dates earn the
+//! // Retain Longitudinal Temporal Information Modified Dates Option (113107)
 //! assert_eq!(text(tags::PATIENT_IDENTITY_REMOVED).as_deref(), Some("YES"));
+//! assert_eq!(text(tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).as_deref(), Some("MODIFIED"));
 //! assert!(applied.dates_shifted);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Files, buffers and data sets: the entry point
+//!
+//! A [`Deidentifier`] is the one way in that the command line, the Python package and the
+//! network node share: a plan compiled once, a key, and the run's [`Policy`]. It
+//! de-identifies a file (as `run` writes it), a byte buffer (bytes in, the same bytes
+//! `run` would write out) or a data set in memory; an instance that is not written ends in
+//! a [`Stopped`] (skipped, rejected or failed) with a reason that never holds values.
+//!
+//! ```
+//! use dicom_anonymizer::{Deidentifier, Keys, Policy, Profile};
+//!
+//! let plan = Profile::default_profile().compile()?;
+//! let keys = Keys::from_bytes(b"a secret of at least 16 bytes");
+//! let deid = Deidentifier::new(&plan, &keys, Policy::default());
+//!
+//! let input = std::fs::read("tests/data/samples/site-a/patient-1/ct/IM0001.dcm")?;
+//! let output = deid.bytes(&input)?;                 // what `run` writes for this file
+//! assert_eq!(output.bytes.get(128..132), Some(&b"DICM"[..]));
+//! assert!(output.counts.contains_key("uid"));
+//!
+//! let err = deid.bytes(b"not a DICOM file").unwrap_err();
+//! assert_eq!(err.outcome(), dicom_anonymizer::io::report::Outcome::Failed);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -60,14 +88,16 @@
 //! # Layers
 //!
 //! [`tag`] parses selectors (the one place that does), [`profile`] compiles, [`plan`] is
-//! the contract, [`engine`] applies it, [`io`] reads and writes files, [`batch`] runs over
-//! many files, [`cli`] is the command line. Errors never contain element values: they are
+//! the contract, [`engine`] applies it, [`io`] reads and writes files, [`deid`] is the entry
+//! point (one instance: read, de-identify, write), [`batch`] runs it over many files, [`cli`]
+//! is the command line. Errors never contain element values: they are
 //! PHI.
 
 pub mod batch;
 pub mod check;
 pub mod cli;
 pub mod convert;
+pub mod deid;
 pub mod dictionary;
 pub mod dump;
 pub mod engine;
@@ -75,12 +105,16 @@ pub mod fuzzing;
 pub mod fuzzy;
 pub mod io;
 pub mod iod;
+pub mod path_text;
 pub mod plan;
 pub mod profile;
+pub mod serve;
+pub mod small_file;
 pub mod source;
 pub mod tag;
 pub mod vr;
 
+pub use deid::{Deidentified, Deidentifier, Instance, Policy, Stopped};
 pub use engine::{Applied, Keys};
 pub use plan::Plan;
 pub use profile::Profile;

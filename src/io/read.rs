@@ -60,7 +60,13 @@ pub(crate) type Ts = dicom_encoding::transfer_syntax::TransferSyntax;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load(path: &Path, opts: &ReadOptions) -> Result<Loaded, ReadError> {
-    let file = File::open(path)?;
+    load_open(File::open(path)?, opts)
+}
+
+/// [`load`] on a file that is already open (its position does not matter: every read is
+/// positional). The entry point reads byte buffers through an anonymous temporary file
+/// with it, so that a buffer and a file on disk take exactly the same path.
+pub fn load_open(file: File, opts: &ReadOptions) -> Result<Loaded, ReadError> {
     let md = file.metadata()?;
     if md.is_dir() {
         return Err(io::Error::from(io::ErrorKind::IsADirectory).into());
