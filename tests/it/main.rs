@@ -18,6 +18,7 @@ mod fuzz;
 mod io;
 mod language;
 mod profiles;
+mod resume;
 mod run;
 mod safety;
 mod serve;
