@@ -41,7 +41,7 @@ pub enum Rename {
 /// Options of a run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Replace existing outputs (otherwise an existing output fails that file).
+    /// Replace existing outputs (otherwise an output already there is skipped: `exists`).
     pub overwrite: bool,
     /// Do everything except writing.
     pub dry_run: bool,
@@ -173,7 +173,7 @@ impl<'a> Batch<'a> {
                 );
             }
         }
-        // a run again: an output already there is not read for
+        // a run again: the input of an output already there is not even read
         if self.options.rename == Rename::Keep && !self.options.overwrite && job.dst.exists() {
             return self.exists(job.src.clone(), job.dst.clone());
         }

@@ -24,7 +24,7 @@ use crate::path_text::{escape_controls, shown};
   dicom-anonymizer run -t PatientID 'replace "SUBJ-001"' --report run.jsonl scans/ out/
   dicom-anonymizer run --shard 2/8 --key-file key.bin /data/in /data/out
 
-Exit status: 0 every file written (or skipped), 1 some files failed or were rejected, 2 usage or profile error."#)]
+Exit status: 0 every file written or skipped (not DICOM, already there, ...), 1 some files failed or were rejected, or the run was interrupted, 2 usage or profile error."#)]
 pub struct RunArgs {
     /// A DICOM file, a folder, or a nested tree
     pub src: PathBuf,
@@ -42,7 +42,7 @@ pub struct RunArgs {
     /// Do everything except writing outputs
     #[arg(long)]
     pub dry_run: bool,
-    /// Replace outputs that exist (otherwise such a file fails)
+    /// Replace outputs that exist (otherwise they are skipped, so running again resumes)
     #[arg(long)]
     pub overwrite: bool,
     /// Name outputs from the new UIDs: Study/Series/SOPInstance.dcm

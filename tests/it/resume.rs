@@ -293,18 +293,17 @@ fn a_signal_stops_the_run_cleanly_and_a_second_run_resumes() {
     let report = d.path().join("r.jsonl");
     for signal in ["-INT", "-TERM"] {
         let _ = std::fs::remove_dir_all(&dst);
-        let child =
-            std::process::Command::new(assert_cmd::cargo::cargo_bin("dicom-anonymizer"))
-                .arg("run")
-                .args(["-j", "1", "--key-file"])
-                .arg(key(d.path()))
-                .arg("--report")
-                .arg(&report)
-                .arg(&src)
-                .arg(&dst)
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dicom-anonymizer"))
+            .arg("run")
+            .args(["-j", "1", "--key-file"])
+            .arg(key(d.path()))
+            .arg("--report")
+            .arg(&report)
+            .arg(&src)
+            .arg(&dst)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
         // mid-run: some outputs there
         let start = Instant::now();
         while files_under(&dst)
