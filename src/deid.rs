@@ -140,6 +140,10 @@ impl Stopped {
             ReadError::Dicomdir => Stopped::Skipped(
                 "a DICOMDIR (it lists patient names; it is never copied)".to_string(),
             ),
+            // a README, `.DS_Store`, `Thumbs.db` next to the images: not an error
+            ReadError::NotDicom { reason } => {
+                Stopped::Skipped(format!("{}: {reason}", crate::io::report::SKIP_NOT_DICOM))
+            }
             e => Stopped::Failed(error_chain(&e)),
         }
     }
@@ -372,7 +376,9 @@ pub(crate) fn persist(
     let dir = parent_of(out);
     ensure_dir(dir, false)?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".dcmanon-").suffix(".tmp");
+    builder
+        .prefix(crate::batch::TEMP_PREFIX)
+        .suffix(crate::batch::TEMP_SUFFIX);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

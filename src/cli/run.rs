@@ -2,7 +2,8 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clap::Args;
@@ -23,7 +24,7 @@ use crate::path_text::{escape_controls, shown};
   dicom-anonymizer run -t PatientID 'replace "SUBJ-001"' --report run.jsonl scans/ out/
   dicom-anonymizer run --shard 2/8 --key-file key.bin /data/in /data/out
 
-Exit status: 0 every file written (or skipped), 1 some files failed or were rejected, 2 usage or profile error."#)]
+Exit status: 0 every file written or skipped (not DICOM, already there, ...), 1 some files failed or were rejected, or the run was interrupted, 2 usage or profile error."#)]
 pub struct RunArgs {
     /// A DICOM file, a folder, or a nested tree
     pub src: PathBuf,
@@ -41,7 +42,7 @@ pub struct RunArgs {
     /// Do everything except writing outputs
     #[arg(long)]
     pub dry_run: bool,
-    /// Replace outputs that exist (otherwise such a file fails)
+    /// Replace outputs that exist (otherwise they are skipped, so running again resumes)
     #[arg(long)]
     pub overwrite: bool,
     /// Name outputs from the new UIDs: Study/Series/SOPInstance.dcm
@@ -106,6 +107,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     };
     n.checked_mul(1u64 << shift)
         .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// Whether SRC is a folder (its outputs go into the folder DST, which can hold a lock).
+fn inputs_go_to_a_folder(src: &std::path::Path) -> bool {
+    src.is_dir()
 }
 
 /// A rate for the progress bar: whole files per second, with thousands separators.
@@ -226,8 +232,41 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         fail_fast: args.fail_fast,
         read,
     };
+    // one run per DST (per shard): taken before the leftovers of a killed run are removed
+    let _lock = if args.dry_run || !inputs_go_to_a_folder(&args.src) {
+        None
+    } else {
+        match crate::batch::RunLock::acquire(&args.dst, shard.map(|s| (s.index, s.count))) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                say!("error: {}", escape_controls(&e));
+                return ExitStatus::Usage;
+            }
+        }
+    };
+    if !args.dry_run && shard.is_none() {
+        // left by a run that was killed (a run with --shard may share DST with other
+        // shards still writing: it leaves them)
+        let (removed, errors) = crate::batch::remove_stale_temp_files(&args.dst);
+        if removed > 0 {
+            say!(
+                "note: removed {removed} temporary file(s) left in the output by an interrupted run"
+            );
+        }
+        for e in errors {
+            say!("warning: {}", escape_controls(&e));
+        }
+    }
+    // SIGINT/SIGTERM: stop taking files, finish the ones started, flush the report and
+    // print the summary; a second signal ends the process at once
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, cancel.clone());
+        let _ = signal_hook::flag::register(signal, cancel.clone());
+    }
     let deid = Deidentifier::new(&plan, &keys, policy);
-    let batch = Batch::with_deidentifier(deid, options, &args.src, &args.dst);
+    let batch =
+        Batch::with_deidentifier(deid, options, &args.src, &args.dst).with_cancel(cancel.clone());
     let progress = if !args.quiet && std::io::stderr().is_terminal() && inputs.len() > 1 {
         let pb = indicatif::ProgressBar::new(inputs.len() as u64);
         pb.set_style(
@@ -261,6 +300,11 @@ pub fn run(args: &RunArgs) -> ExitStatus {
                     escape_controls(o.error.as_deref().unwrap_or("failed"))
                 );
             }),
+            // outputs already there (a run again) are only counted: there can be millions
+            Outcome::Skipped
+                if o.error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with(crate::io::report::SKIP_EXISTS)) => {}
             Outcome::Skipped => progress.suspend(|| {
                 say!(
                     "{}: skipped: {}",
@@ -304,8 +348,27 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     } else {
         String::new()
     };
+    let mut why_skipped = Vec::new();
+    if summary.not_dicom > 0 {
+        why_skipped.push(format!("{} not DICOM", summary.not_dicom));
+    }
+    if summary.already_there > 0 {
+        why_skipped.push(format!("{} already there", summary.already_there));
+    }
+    let why_skipped = if why_skipped.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", why_skipped.join(", "))
+    };
+    let interrupted = batch.cancelled();
+    if interrupted {
+        let not_started = (inputs.len() as u64).saturating_sub(summary.total());
+        say!(
+            "interrupted: {not_started} input(s) not started; run the same command again to resume (outputs already there are skipped)"
+        );
+    }
     say!(
-        "{written}, {} skipped{rejected}, {} failed; {:.1} MB in {:.2} s ({} files/s)",
+        "{written}, {} skipped{why_skipped}{rejected}, {} failed; {:.1} MB in {:.2} s ({} files/s)",
         summary.skipped,
         summary.failed,
         summary.bytes as f64 / 1e6,
@@ -316,7 +379,7 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         say!("error: the report could not be written completely");
         return ExitStatus::Failure;
     }
-    if summary.failed > 0 || summary.rejected > 0 {
+    if summary.failed > 0 || summary.rejected > 0 || interrupted {
         ExitStatus::Failure
     } else {
         ExitStatus::Success

@@ -110,12 +110,21 @@ impl FileOutcome {
     }
 }
 
+/// The reason of an input skipped because it is not DICOM (a README, `.DS_Store`).
+pub const SKIP_NOT_DICOM: &str = "not DICOM";
+/// The reason of an input skipped because its output is already there (a run again).
+pub const SKIP_EXISTS: &str = "exists";
+
 /// Totals of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     pub written: u64,
     pub would_write: u64,
     pub skipped: u64,
+    /// Of the skipped: not DICOM.
+    pub not_dicom: u64,
+    /// Of the skipped: the output was already there.
+    pub already_there: u64,
     pub rejected: u64,
     pub failed: u64,
     pub bytes: u64,
@@ -126,7 +135,15 @@ impl Summary {
         match o.outcome {
             Outcome::Written => self.written += 1,
             Outcome::WouldWrite => self.would_write += 1,
-            Outcome::Skipped => self.skipped += 1,
+            Outcome::Skipped => {
+                self.skipped += 1;
+                let reason = o.error.as_deref().unwrap_or("");
+                if reason.starts_with(SKIP_NOT_DICOM) {
+                    self.not_dicom += 1;
+                } else if reason.starts_with(SKIP_EXISTS) {
+                    self.already_there += 1;
+                }
+            }
             Outcome::Rejected => self.rejected += 1,
             Outcome::Failed => self.failed += 1,
         }
