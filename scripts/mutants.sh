@@ -28,7 +28,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # the safety core: the engine (walk, keyed mappings, combined actions), check, the writer
-FILES=(--file src/engine.rs --file 'src/engine/*.rs' --file src/check.rs --file src/io/write.rs)
+FILES=(--file src/engine.rs --file 'src/engine/**/*.rs' --file src/check.rs --file 'src/check/*.rs'
+  --file src/io/write.rs)
 
 mode=${1:-}
 [ $# -gt 0 ] && shift
