@@ -737,3 +737,27 @@ fn numbers_stored_as_un_are_retyped_with_their_values() {
         );
     }
 }
+
+#[test]
+fn plan_shows_what_a_combined_action_resolves_to() {
+    // `plan --sop-class` names the branch each combined action takes in that IOD
+    let out = bin()
+        .args(["plan", "--sop-class", "1.2.840.10008.5.1.4.1.1.2"])
+        .args(["ReferencedImageSequence", "InstitutionName"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let resolved: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("resolves  "))
+        .collect();
+    assert_eq!(
+        resolved,
+        [
+            "delete  # Type 3 in the IOD of CT Image Storage (1.2.840.10008.5.1.4.1.1.2)",
+            "delete  # Type 3 in the IOD of CT Image Storage (1.2.840.10008.5.1.4.1.1.2)",
+        ],
+        "{stdout}"
+    );
+}
