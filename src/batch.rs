@@ -149,6 +149,14 @@ impl<'a> Batch<'a> {
             ReadMode::InMemory { .. } => "in-memory",
             ReadMode::BareDataSet { .. } => "bare-data-set",
         };
+        let (sop_class, transfer_syntax) = {
+            let meta = loaded.object.meta();
+            let text = |s: &str| Some(s.trim_end_matches(['\0', ' ']).to_string());
+            (
+                text(&meta.media_storage_sop_class_uid),
+                text(meta.transfer_syntax()),
+            )
+        };
         let mut applied = match self.engine.apply_file(&mut loaded.object) {
             Ok(a) => a,
             Err(e) => return FileOutcome::failed(job.src.clone(), error_chain(&e)),
@@ -162,6 +170,9 @@ impl<'a> Batch<'a> {
                 "keep"
             };
             *applied.counts.entry(step.to_string()).or_insert(0) += 1;
+        }
+        if let Some(vr) = loaded.streamed_pixel_vr() {
+            self.engine.note_streamed_pixel_data(&mut applied.facts, vr);
         }
         if self.engine.deletes_pixel_data() {
             loaded.drop_streamed_pixel_data();
@@ -178,6 +189,11 @@ impl<'a> Batch<'a> {
             counts: applied.counts,
             bytes: 0,
             read: Some(read_mode),
+            facts: Some(Box::new(crate::io::report::InputFacts {
+                sop_class: sop_class.filter(|s| !s.is_empty()),
+                transfer_syntax: transfer_syntax.filter(|s| !s.is_empty()),
+                applied: applied.facts,
+            })),
         };
         let fail = |mut o: FileOutcome, why: String| {
             o.outcome = Outcome::Failed;

@@ -15,11 +15,14 @@ use crate::source::SourceMap;
 pub use profile_args::{ProfileArgs, profile_entries};
 
 pub mod check;
+pub mod check_manifest;
 pub mod convert;
+pub mod linkage;
 pub mod lint;
 pub mod plan;
 pub mod profile_args;
 pub mod run;
+pub mod run_audit;
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +78,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Convert a legacy JSON rule file (the old tools' `--dictionary` or `extra_rules.json`) to a `.anon` profile
     Convert(convert::ConvertArgs),
+    /// Decrypt linkage files: print the original -> new mappings, or find one patient or UID
+    Linkage(linkage::LinkageArgs),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  dicom-anonymizer completions bash > ~/.local/share/bash-completion/completions/dicom-anonymizer\n  dicom-anonymizer completions zsh > ~/.zfunc/_dicom-anonymizer\n  dicom-anonymizer completions fish > ~/.config/fish/completions/dicom-anonymizer.fish"
@@ -151,6 +156,7 @@ const COMMANDS: &[&str] = &[
     "plan",
     "convert",
     "check",
+    "linkage",
     "completions",
     "help",
 ];
@@ -194,6 +200,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Plan(a) => plan::plan(&a),
         Command::Check(a) => check::check(&a),
         Command::Convert(a) => convert::convert(&a),
+        Command::Linkage(a) => linkage::linkage(&a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // generated into memory first: clap_complete panics on a write error

@@ -64,6 +64,7 @@
 //! many files, [`cli`] is the command line. Errors never contain element values: they are
 //! PHI.
 
+pub mod audit;
 pub mod batch;
 pub mod check;
 pub mod cli;
