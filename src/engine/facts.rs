@@ -39,6 +39,9 @@ pub struct BlockFate {
     pub kept: u64,
 }
 
+/// Private blocks by (creator, group).
+pub type Blocks = BTreeMap<(String, u16), BlockFate>;
+
 /// The facts of one data set.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
@@ -50,14 +53,14 @@ pub struct Facts {
     /// and VR, each once.
     pub kept_by_default: Vec<(Tag, VR)>,
     /// Private blocks seen (creator, normalised, and group) and what became of them.
-    pub private_blocks: BTreeMap<(String, u16), BlockFate>,
+    pub private_blocks: Blocks,
 }
 
 /// Collects facts while the walk runs.
 #[derive(Debug, Default)]
 pub(crate) struct Recorder {
     kept_by_default: Vec<(Tag, VR)>,
-    private_blocks: BTreeMap<(String, u16), BlockFate>,
+    private_blocks: Blocks,
 }
 
 impl Recorder {
@@ -118,7 +121,7 @@ impl Recorder {
         }
     }
 
-    pub(crate) fn finish(mut self) -> (Vec<(Tag, VR)>, BTreeMap<(String, u16), BlockFate>) {
+    pub(crate) fn finish(mut self) -> (Vec<(Tag, VR)>, Blocks) {
         self.kept_by_default.sort_unstable();
         self.kept_by_default.dedup();
         (self.kept_by_default, self.private_blocks)

@@ -100,9 +100,9 @@ fn rows_of_json(v: &serde_json::Value) -> Vec<Row> {
 }
 
 fn days(da: &str) -> i64 {
-    let y: i64 = da[0..4].parse().unwrap();
-    let m: u32 = da[4..6].parse().unwrap();
-    let d: u32 = da[6..8].parse().unwrap();
+    let y: i64 = da.get(0..4).unwrap().parse().unwrap();
+    let m: u32 = da.get(4..6).unwrap().parse().unwrap();
+    let d: u32 = da.get(6..8).unwrap().parse().unwrap();
     dicom_anonymizer::engine::keyed::days_from_civil(y, m, d)
 }
 
@@ -712,8 +712,8 @@ fn coverage_lists_every_attribute_kept_by_default_with_its_count() {
             .or_default()
             .insert(k["vr"].as_str().unwrap().to_string());
         let t = Tag(
-            u16::from_str_radix(&tag[1..5], 16).unwrap(),
-            u16::from_str_radix(&tag[6..10], 16).unwrap(),
+            u16::from_str_radix(tag.get(1..5).unwrap(), 16).unwrap(),
+            u16::from_str_radix(tag.get(6..10).unwrap(), 16).unwrap(),
         );
         assert_eq!(
             k["keyword"].as_str().unwrap(),
