@@ -256,6 +256,20 @@ fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
+/// Whether `path` is a manifest of this tool (its first bytes say so): `check` skips
+/// such files in an output tree.
+pub fn is_manifest(path: &Path) -> bool {
+    if path.extension().is_none_or(|e| e != "json") {
+        return false;
+    }
+    let mut head = [0u8; 96];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    let head = String::from_utf8_lossy(head.get(..n).unwrap_or(&[]));
+    head.trim_start().starts_with('{') && head.contains(&format!("\"format\": \"{FORMAT}\""))
+}
+
 /// A path relative to `root`, with `/` separators (the path as given when not under it).
 pub fn relative(path: &Path, root: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);

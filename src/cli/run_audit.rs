@@ -61,6 +61,8 @@ pub struct RunContext<'a> {
 pub struct Sinks {
     pub audit: Audit,
     manifest_path: Option<PathBuf>,
+    /// the manifest was asked for (`--manifest`, `--sign`): say where it went
+    manifest_asked: bool,
     coverage_path: Option<PathBuf>,
     sign: Option<PathBuf>,
     dst_root: PathBuf,
@@ -241,6 +243,7 @@ impl AuditArgs {
         Ok(Sinks {
             audit,
             manifest_path,
+            manifest_asked: self.manifest.is_some() || self.sign.is_some(),
             coverage_path: self.coverage.clone(),
             sign: self.sign.clone(),
             dst_root,
@@ -257,6 +260,7 @@ impl Sinks {
         let Sinks {
             audit,
             manifest_path,
+            manifest_asked,
             coverage_path,
             sign,
             dst_root,
@@ -295,6 +299,7 @@ impl Sinks {
                 .map(|a| manifest::relative(&a, &abs_root))
                 .collect();
             match m.finish(&path, arts, sign.as_deref()) {
+                Ok(m) if !manifest_asked => drop(m),
                 Ok(m) => eprintln!(
                     "manifest: {} files{} in `{}`",
                     m.files.len(),
