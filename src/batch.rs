@@ -1,4 +1,9 @@
-//! A run over many files: read → apply the plan → write, per file, in parallel.
+//! A run over many files: the entry point ([`crate::deid`]) per file, in parallel.
+//!
+//! The batch adds what only a run over a tree needs: parallelism, output naming
+//! (`--rename`), the refusal of outputs inside the source tree or already there,
+//! `--dry-run`, `--fail-fast`, and one creation per output folder. Reading,
+//! de-identifying and writing one instance is [`Deidentifier`]'s job.
 //!
 //! Each input is handled on its own: a failure (not DICOM, truncated, a value that
 //! does not fit) is recorded for that file and the run goes on. A file that fails is
@@ -16,11 +21,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
+use crate::deid::{self, Deidentifier, Policy};
 use crate::engine::Engine;
-use crate::io::read::{self, ReadMode, ReadOptions};
+use crate::io::read::ReadOptions;
 use crate::io::report::{FileOutcome, Outcome};
 use crate::io::walk::{Input, Job, absolute};
-use crate::io::{ReadError, write};
 
 /// How outputs are named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -51,7 +56,8 @@ pub struct RunOptions {
 /// Everything a worker needs, shared by all of them.
 #[derive(Debug)]
 pub struct Batch<'a> {
-    pub engine: Engine<'a>,
+    /// The entry point each file goes through.
+    pub deid: Deidentifier<'a>,
     pub options: RunOptions,
     /// The output root (for `--rename uid`).
     pub dst_root: PathBuf,
@@ -68,32 +74,30 @@ struct OutDir {
     created: bool,
 }
 
-/// The folder an output goes into.
-fn parent_of(out: &Path) -> &Path {
-    out.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-/// Error text with its causes, `a: b: c`.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cur = c.source();
-    }
-    s
-}
+pub use crate::deid::error_chain;
+use crate::deid::parent_of;
 
 impl<'a> Batch<'a> {
+    /// A run of `engine` with `options` (its read options become the [`Policy`]'s).
     pub fn new(engine: Engine<'a>, options: RunOptions, src_root: &Path, dst_root: &Path) -> Self {
+        let policy = Policy::default().with_read(options.read.clone());
+        Self::with_deidentifier(
+            Deidentifier::from_engine(engine, policy),
+            options,
+            src_root,
+            dst_root,
+        )
+    }
+
+    /// A run through `deid` (its policy's read options are used, not `options.read`).
+    pub fn with_deidentifier(
+        deid: Deidentifier<'a>,
+        options: RunOptions,
+        src_root: &Path,
+        dst_root: &Path,
+    ) -> Self {
         Batch {
-            engine,
+            deid,
             options,
             dst_root: dst_root.to_path_buf(),
             src_root: absolute(src_root),
@@ -134,66 +138,23 @@ impl<'a> Batch<'a> {
 
     /// De-identifies one file.
     pub fn process(&self, job: &Job) -> FileOutcome {
-        let mut loaded = match read::load(&job.src, &self.options.read) {
-            Ok(l) => l,
-            Err(ReadError::Dicomdir) => {
-                return FileOutcome::skipped(
-                    job.src.clone(),
-                    "a DICOMDIR (it lists patient names; it is never copied)".to_string(),
-                );
-            }
-            Err(e) => return FileOutcome::failed(job.src.clone(), error_chain(&e)),
+        let instance = match self.deid.prepare(&job.src) {
+            Ok(i) => i,
+            Err(stop) => return stop.into_outcome(job.src.clone()),
         };
-        let read_mode = match loaded.how() {
-            ReadMode::Streamed => "streamed",
-            ReadMode::InMemory { .. } => "in-memory",
-            ReadMode::BareDataSet { .. } => "bare-data-set",
-        };
-        let (sop_class, transfer_syntax) = {
-            let meta = loaded.object.meta();
-            let text = |s: &str| Some(s.trim_end_matches(['\0', ' ']).to_string());
-            (
-                text(&meta.media_storage_sop_class_uid),
-                text(meta.transfer_syntax()),
-            )
-        };
-        let mut applied = match self.engine.apply_file(&mut loaded.object) {
-            Ok(a) => a,
-            Err(e) => return FileOutcome::failed(job.src.clone(), error_chain(&e)),
-        };
-        // the engine never saw a streamed Pixel Data: count it as the plan decides it,
-        // so that a report does not depend on how the file was read
-        if loaded.streamed_pixel_bytes().is_some() {
-            let step = if self.engine.deletes_pixel_data() {
-                "delete"
-            } else {
-                "keep"
-            };
-            *applied.counts.entry(step.to_string()).or_insert(0) += 1;
-        }
-        if let Some(vr) = loaded.streamed_pixel_vr() {
-            self.engine.note_streamed_pixel_data(&mut applied.facts, vr);
-        }
-        if self.engine.deletes_pixel_data() {
-            loaded.drop_streamed_pixel_data();
-        }
         let out = match self.options.rename {
             Rename::Keep => job.dst.clone(),
-            Rename::Uid => self.uid_path(&loaded.object),
+            Rename::Uid => self.uid_path(instance.object()),
         };
         let mut outcome = FileOutcome {
             source: job.src.clone(),
             output: Some(out.clone()),
             outcome: Outcome::Written,
             error: None,
-            counts: applied.counts,
+            counts: instance.counts().clone(),
             bytes: 0,
-            read: Some(read_mode),
-            facts: Some(Box::new(crate::io::report::InputFacts {
-                sop_class: sop_class.filter(|s| !s.is_empty()),
-                transfer_syntax: transfer_syntax.filter(|s| !s.is_empty()),
-                applied: applied.facts,
-            })),
+            read: Some(instance.read_mode()),
+            facts: Some(Box::new(instance.facts().clone())),
         };
         let fail = |mut o: FileOutcome, why: String| {
             o.outcome = Outcome::Failed;
@@ -219,7 +180,8 @@ impl<'a> Batch<'a> {
             outcome.outcome = Outcome::WouldWrite;
             return outcome;
         }
-        match self.write(loaded, &out) {
+        let ensure = |dir: &Path, again: bool| self.ensure_dir(dir, again);
+        match deid::persist(instance, &out, self.options.overwrite, &ensure) {
             Ok(bytes) => {
                 outcome.bytes = bytes;
                 outcome
@@ -270,8 +232,7 @@ impl<'a> Batch<'a> {
         if done {
             return Ok(());
         }
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the folder `{}`: {e}", dir.display()))?;
+        deid::create_dir(dir)?;
         if let Ok(mut d) = self.dirs.lock() {
             d.entry(dir.to_path_buf())
                 .or_insert_with(|| OutDir {
@@ -281,36 +242,6 @@ impl<'a> Batch<'a> {
                 .created = true;
         }
         Ok(())
-    }
-
-    fn write(&self, loaded: read::Loaded, out: &Path) -> Result<u64, String> {
-        let dir = parent_of(out);
-        self.ensure_dir(dir, false)?;
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".dcmanon-").suffix(".tmp");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o644));
-        }
-        let mut tmp = match builder.tempfile_in(dir) {
-            // the folder was removed since this run created it
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.ensure_dir(dir, true)?;
-                builder.tempfile_in(dir)
-            }
-            other => other,
-        }
-        .map_err(|e| format!("cannot create a file in `{}`: {e}", dir.display()))?;
-        let stats = write::write(loaded, tmp.as_file_mut()).map_err(|e| error_chain(&e))?;
-        let persisted = if self.options.overwrite {
-            tmp.persist(out).map(|_| ())
-        } else {
-            tmp.persist_noclobber(out).map(|_| ())
-        };
-        persisted
-            .map_err(|e| format!("cannot move the output to `{}`: {}", out.display(), e.error))?;
-        Ok(stats.bytes_written)
     }
 
     /// `DST/StudyInstanceUID/SeriesInstanceUID/SOPInstanceUID.dcm` (new UIDs).
@@ -334,40 +265,27 @@ impl<'a> Batch<'a> {
 }
 
 /// De-identifies one file into `dst` (a file path; its folder is created), as `run`
-/// does: streamed read, the plan applied, written via a temporary file and renamed.
-/// An existing `dst` is replaced. The outcome says what happened; its error, if any,
-/// names causes and tags, never values.
+/// does. Same as [`Deidentifier::file`] with a [`Policy::default`], which it predates:
 ///
 /// ```no_run
-/// use dicom_anonymizer::{Keys, Profile, batch::deidentify_file, io::report::Outcome};
+/// use dicom_anonymizer::{Deidentifier, Keys, Policy, Profile, io::report::Outcome};
 ///
 /// let plan = Profile::default_profile().compile()?;
 /// let keys = Keys::from_file("key.bin".as_ref())?;
-/// let done = deidentify_file(&plan, &keys, "in.dcm".as_ref(), "out/in.dcm".as_ref());
+/// let deid = Deidentifier::new(&plan, &keys, Policy::default());
+/// let done = deid.file("in.dcm".as_ref(), "out/in.dcm".as_ref());
 /// assert_eq!(done.outcome, Outcome::Written, "{:?}", done.error);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[deprecated(
+    since = "0.2.0",
+    note = "use `Deidentifier::new(plan, keys, policy).file(src, dst)`"
+)]
 pub fn deidentify_file(
     plan: &crate::plan::Plan,
     keys: &crate::engine::Keys,
     src: &Path,
     dst: &Path,
 ) -> FileOutcome {
-    let options = RunOptions {
-        overwrite: true,
-        jobs: 1,
-        ..RunOptions::default()
-    };
-    // the source root is the file itself: only writing onto it is refused
-    let batch = Batch::new(
-        Engine::new(plan, keys),
-        options,
-        src,
-        dst.parent().unwrap_or(Path::new(".")),
-    );
-    batch.process(&Job {
-        src: src.to_path_buf(),
-        rel: src.file_name().map(PathBuf::from).unwrap_or_default(),
-        dst: dst.to_path_buf(),
-    })
+    Deidentifier::new(plan, keys, Policy::default()).file(src, dst)
 }

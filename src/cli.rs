@@ -23,6 +23,7 @@ pub mod plan;
 pub mod profile_args;
 pub mod run;
 pub mod run_audit;
+pub mod serve;
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +81,8 @@ pub enum Command {
     Convert(convert::ConvertArgs),
     /// Decrypt linkage files: print the original -> new mappings, or find one patient or UID
     Linkage(linkage::LinkageArgs),
+    /// Run an anonymizing DICOM node: receive (C-STORE), de-identify, store or forward
+    Serve(Box<serve::ServeArgs>),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  dicom-anonymizer completions bash > ~/.local/share/bash-completion/completions/dicom-anonymizer\n  dicom-anonymizer completions zsh > ~/.zfunc/_dicom-anonymizer\n  dicom-anonymizer completions fish > ~/.config/fish/completions/dicom-anonymizer.fish"
@@ -157,6 +160,7 @@ const COMMANDS: &[&str] = &[
     "convert",
     "check",
     "linkage",
+    "serve",
     "completions",
     "help",
 ];
@@ -201,6 +205,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Check(a) => check::check(&a),
         Command::Convert(a) => convert::convert(&a),
         Command::Linkage(a) => linkage::linkage(&a),
+        Command::Serve(a) => serve::serve(&a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // generated into memory first: clap_complete panics on a write error

@@ -11,11 +11,11 @@
 //! Nothing here is needed to de-identify files; it exists so that the same code is
 //! exercised by the fuzzer and by the tests.
 
-use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::OnceLock;
 
-use crate::engine::{Engine, Keys};
-use crate::io::{self, ReadOptions};
+use crate::deid::{Deidentifier, Policy};
+use crate::engine::Keys;
+use crate::io::ReadOptions;
 use crate::plan::Plan;
 use crate::profile::{self, Entry};
 
@@ -76,30 +76,14 @@ fn keys() -> &'static Keys {
 /// file was refused (as `run` would print it).
 pub fn deidentify_bytes(data: &[u8]) -> Result<Vec<u8>, String> {
     let plan = default_plan().ok_or("the built-in profile does not compile")?;
-    let mut input = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
-    input.write_all(data).map_err(|e| e.to_string())?;
-    input.flush().map_err(|e| e.to_string())?;
-    let options = ReadOptions {
+    let policy = Policy::default().with_read(ReadOptions {
         max_in_memory_bytes: MAX_IN_MEMORY,
         ..ReadOptions::default()
-    };
-    let mut loaded =
-        io::read::load(input.path(), &options).map_err(|e| crate::batch::error_chain(&e))?;
-    let engine = Engine::new(plan, keys());
-    engine
-        .apply_file(&mut loaded.object)
-        .map_err(|e| crate::batch::error_chain(&e))?;
-    if engine.deletes_pixel_data() {
-        loaded.drop_streamed_pixel_data();
-    }
-    let mut output = tempfile::tempfile().map_err(|e| e.to_string())?;
-    io::write(loaded, &mut output).map_err(|e| crate::batch::error_chain(&e))?;
-    let mut bytes = Vec::new();
-    output
-        .seek(SeekFrom::Start(0))
-        .and_then(|_| output.read_to_end(&mut bytes))
-        .map_err(|e| e.to_string())?;
-    Ok(bytes)
+    });
+    Deidentifier::new(plan, keys(), policy)
+        .bytes(data)
+        .map(|d| d.bytes)
+        .map_err(|e| e.to_string())
 }
 
 /// What the fuzzer checks beyond "no panic": an input that [`deidentify_bytes`] accepts

@@ -50,6 +50,31 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Files, buffers and data sets: the entry point
+//!
+//! A [`Deidentifier`] is the one way in that the command line, the Python package and the
+//! network node share: a plan compiled once, a key, and the run's [`Policy`]. It
+//! de-identifies a file (as `run` writes it), a byte buffer (bytes in, the same bytes
+//! `run` would write out) or a data set in memory; an instance that is not written ends in
+//! a [`Stopped`] (skipped, rejected or failed) with a reason that never holds values.
+//!
+//! ```
+//! use dicom_anonymizer::{Deidentifier, Keys, Policy, Profile};
+//!
+//! let plan = Profile::default_profile().compile()?;
+//! let keys = Keys::from_bytes(b"a secret of at least 16 bytes");
+//! let deid = Deidentifier::new(&plan, &keys, Policy::default());
+//!
+//! let input = std::fs::read("tests/data/samples/site-a/patient-1/ct/IM0001.dcm")?;
+//! let output = deid.bytes(&input)?;                 // what `run` writes for this file
+//! assert_eq!(output.bytes.get(128..132), Some(&b"DICM"[..]));
+//! assert!(output.counts.contains_key("uid"));
+//!
+//! let err = deid.bytes(b"not a DICOM file").unwrap_err();
+//! assert_eq!(err.outcome(), dicom_anonymizer::io::report::Outcome::Failed);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Snapshot-testing a profile
 //!
 //! [`Plan::to_table`] and [`dump::canonical_dump`] are stable text renderings, made to
@@ -60,8 +85,9 @@
 //! # Layers
 //!
 //! [`tag`] parses selectors (the one place that does), [`profile`] compiles, [`plan`] is
-//! the contract, [`engine`] applies it, [`io`] reads and writes files, [`batch`] runs over
-//! many files, [`cli`] is the command line. Errors never contain element values: they are
+//! the contract, [`engine`] applies it, [`io`] reads and writes files, [`deid`] is the entry
+//! point (one instance: read, de-identify, write), [`batch`] runs it over many files, [`cli`]
+//! is the command line. Errors never contain element values: they are
 //! PHI.
 
 pub mod audit;
@@ -69,6 +95,7 @@ pub mod batch;
 pub mod check;
 pub mod cli;
 pub mod convert;
+pub mod deid;
 pub mod dictionary;
 pub mod dump;
 pub mod engine;
@@ -78,10 +105,12 @@ pub mod io;
 pub mod iod;
 pub mod plan;
 pub mod profile;
+pub mod serve;
 pub mod source;
 pub mod tag;
 pub mod vr;
 
+pub use deid::{Deidentified, Deidentifier, Instance, Policy, Stopped};
 pub use engine::{Applied, Keys};
 pub use plan::Plan;
 pub use profile::Profile;

@@ -9,7 +9,8 @@ use clap::Args;
 
 use super::{ErrorFormat, ExitStatus, ProfileArgs};
 use crate::batch::{Batch, Rename, RunOptions};
-use crate::engine::{Engine, Keys};
+use crate::deid::{Deidentifier, Policy};
+use crate::engine::Keys;
 use crate::io::read::ReadOptions;
 use crate::io::report::{FileOutcome, Outcome, Summary};
 use crate::io::walk::{self, Shard};
@@ -21,7 +22,7 @@ use crate::io::walk::{self, Shard};
   dicom-anonymizer run -t PatientID 'replace "SUBJ-001"' --report run.jsonl scans/ out/
   dicom-anonymizer run --shard 2/8 --key-file key.bin /data/in /data/out
 
-Exit status: 0 every file written (or skipped), 1 some files failed, 2 usage or profile error."#)]
+Exit status: 0 every file written (or skipped), 1 some files failed or were rejected, 2 usage or profile error."#)]
 pub struct RunArgs {
     /// A DICOM file, a folder, or a nested tree
     pub src: PathBuf,
@@ -159,19 +160,21 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         Ok(s) => s,
         Err(status) => return status,
     };
+    let read = ReadOptions {
+        max_in_memory_bytes: args.max_in_memory,
+        ..ReadOptions::default()
+    };
+    let policy = Policy::default().with_read(read.clone());
     let options = RunOptions {
         overwrite: args.overwrite,
         dry_run: args.dry_run,
         rename: args.rename,
         jobs: args.jobs,
         fail_fast: args.fail_fast,
-        read: ReadOptions {
-            max_in_memory_bytes: args.max_in_memory,
-            ..ReadOptions::default()
-        },
+        read,
     };
-    let engine = Engine::new(&plan, &keys);
-    let batch = Batch::new(engine, options, &args.src, &args.dst);
+    let deid = Deidentifier::new(&plan, &keys, policy);
+    let batch = Batch::with_deidentifier(deid, options, &args.src, &args.dst);
     let progress = if !args.quiet && std::io::stderr().is_terminal() && inputs.len() > 1 {
         let pb = indicatif::ProgressBar::new(inputs.len() as u64);
         pb.set_style(
@@ -207,6 +210,13 @@ pub fn run(args: &RunArgs) -> ExitStatus {
                     o.error.as_deref().unwrap_or("")
                 );
             }),
+            Outcome::Rejected => progress.suspend(|| {
+                eprintln!(
+                    "{}: rejected: {}",
+                    o.source.display(),
+                    o.error.as_deref().unwrap_or("")
+                );
+            }),
             _ => {}
         }
         if let Some(w) = s.1.as_mut() {
@@ -231,8 +241,13 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     } else {
         format!("{} written", summary.written)
     };
+    let rejected = if summary.rejected > 0 {
+        format!(", {} rejected", summary.rejected)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{written}, {} skipped, {} failed; {:.1} MB in {:.2} s ({:.0} files/s)",
+        "{written}, {} skipped{rejected}, {} failed; {:.1} MB in {:.2} s ({:.0} files/s)",
         summary.skipped,
         summary.failed,
         summary.bytes as f64 / 1e6,
@@ -246,7 +261,7 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         eprintln!("error: the report could not be written completely");
         return ExitStatus::Failure;
     }
-    if summary.failed > 0 {
+    if summary.failed > 0 || summary.rejected > 0 {
         ExitStatus::Failure
     } else {
         ExitStatus::Success

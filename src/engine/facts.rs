@@ -43,7 +43,7 @@ pub struct BlockFate {
 pub type Blocks = BTreeMap<(String, u16), BlockFate>;
 
 /// The facts of one data set.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facts {
     /// Original → new of the linked attributes (only those the input had, non-empty).
     pub mappings: Vec<Mapping>,

@@ -19,6 +19,8 @@ pub enum Outcome {
     WouldWrite,
     /// Deliberately not processed (a DICOMDIR).
     Skipped,
+    /// Refused by the run's policy (see [`crate::deid::Policy`]); nothing was written.
+    Rejected,
     /// Not written because of an error.
     Failed,
 }
@@ -48,7 +50,7 @@ pub struct FileOutcome {
 }
 
 /// The audit facts of one input that the plan was applied to.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InputFacts {
     /// The input's SOP Class UID (file meta, else data set).
     pub sop_class: Option<String>,
@@ -95,6 +97,7 @@ pub struct Summary {
     pub written: u64,
     pub would_write: u64,
     pub skipped: u64,
+    pub rejected: u64,
     pub failed: u64,
     pub bytes: u64,
 }
@@ -105,12 +108,13 @@ impl Summary {
             Outcome::Written => self.written += 1,
             Outcome::WouldWrite => self.would_write += 1,
             Outcome::Skipped => self.skipped += 1,
+            Outcome::Rejected => self.rejected += 1,
             Outcome::Failed => self.failed += 1,
         }
         self.bytes += o.bytes;
     }
 
     pub fn total(&self) -> u64 {
-        self.written + self.would_write + self.skipped + self.failed
+        self.written + self.would_write + self.skipped + self.rejected + self.failed
     }
 }

@@ -1,0 +1,333 @@
+//! The residual scan: values of the source that the plan takes out, searched in the
+//! output's decoded text at any depth and in the whole file's bytes.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use dicom_core::header::Header;
+use dicom_core::value::Value;
+use dicom_core::{Tag, VR};
+use dicom_object::InMemDicomObject;
+
+use super::output::{creator_of, is_creator, values};
+use super::{Checker, Finding, FindingKind, PIXEL_DATA, SOP_CLASS_UID};
+use crate::engine::{self, ElementPath, Expected};
+use crate::io;
+use crate::plan::Plan;
+
+impl Checker<'_> {
+    pub(super) fn residual(
+        &self,
+        output: &Path,
+        obj: &InMemDicomObject,
+        source: &Path,
+        findings: &mut Vec<Finding>,
+    ) {
+        let loaded = match io::read::load(source, &self.read) {
+            Ok(l) => l,
+            Err(e) => {
+                findings.push(Finding::file(
+                    FindingKind::NoSource,
+                    format!(
+                        "the source `{}` cannot be read: {}",
+                        source.display(),
+                        crate::batch::error_chain(&e)
+                    ),
+                ));
+                return;
+            }
+        };
+        let src = &loaded.object;
+        let sop_class = src
+            .get(SOP_CLASS_UID)
+            .and_then(engine::text_value)
+            .filter(|s| !s.is_empty());
+        let mut collect = SourceWalk {
+            plan: self.plan,
+            sop_class: sop_class.as_deref(),
+            seq_path: Vec::new(),
+            path: Vec::new(),
+            removed: Vec::new(),
+            kept: Vec::new(),
+        };
+        collect.dataset(src, false);
+        let SourceWalk { removed, kept, .. } = collect;
+        let kept: Vec<String> = kept.iter().map(|k| k.to_lowercase()).collect();
+
+        // one needle per distinct text, with the first source path it came from
+        let mut needles: BTreeMap<String, (ElementPath, bool)> = BTreeMap::new();
+        for r in removed {
+            for text in r.texts {
+                let lower = text.to_lowercase();
+                if !searchable(&text)
+                    || self.tool_texts.iter().any(|t| t.contains(&lower))
+                    || kept.iter().any(|k| k.contains(&lower))
+                {
+                    continue;
+                }
+                needles.entry(lower).or_insert((r.path.clone(), r.uid));
+            }
+        }
+        if needles.is_empty() {
+            return;
+        }
+
+        // decoded text of the output, at any depth
+        let mut texts: Vec<(ElementPath, String)> = Vec::new();
+        output_texts(obj, &mut Vec::new(), &mut texts, 0);
+        let lowered: Vec<(ElementPath, String)> = texts
+            .into_iter()
+            .map(|(p, t)| (p, t.to_lowercase()))
+            .collect();
+        let mut not_in_text: Vec<&str> = Vec::new();
+        for (needle, (from, uid)) in &needles {
+            let hits: Vec<&ElementPath> = lowered
+                .iter()
+                .filter(|(_, t)| t.contains(needle.as_str()))
+                .map(|(p, _)| p)
+                .collect();
+            if hits.is_empty() {
+                not_in_text.push(needle);
+            }
+            for at in hits {
+                findings.push(residual_finding(*uid, from, Some(at), None));
+            }
+        }
+        // the whole file's bytes (binary values, pixel data)
+        match bytes_containing(output, &not_in_text) {
+            Ok(found) => {
+                for (needle, offset) in found {
+                    if let Some((from, uid)) = needles.get(needle) {
+                        findings.push(residual_finding(*uid, from, None, Some(offset)));
+                    }
+                }
+            }
+            Err(e) => findings.push(Finding::file(
+                FindingKind::Unreadable,
+                format!("cannot read the file's bytes: {e}"),
+            )),
+        }
+    }
+}
+
+fn residual_finding(
+    uid: bool,
+    from: &ElementPath,
+    at: Option<&ElementPath>,
+    offset: Option<u64>,
+) -> Finding {
+    let (kind, what) = if uid {
+        (FindingKind::UidNotRemapped, "a UID the plan remaps")
+    } else {
+        (
+            FindingKind::ResidualPhi,
+            "residual PHI: a value the plan takes out",
+        )
+    };
+    let place = match (at, offset) {
+        (Some(at), _) => format!("at {at}"),
+        (None, Some(o)) => format!("in the file's bytes at byte {o}"),
+        (None, None) => "in the file".to_string(),
+    };
+    Finding {
+        kind,
+        at: at.map(ToString::to_string),
+        message: format!("{what} at {from} in the source is found {place}"),
+    }
+}
+
+/// Whether a source value is worth searching for: at least 4 characters, not a number of
+/// fewer than 8 characters (`70`, `1.75`, `2`; dates like `19600101` are searched), not
+/// a UID of the standard, and printable text (no control or replacement characters, which
+/// come from binary values).
+pub fn searchable(value: &str) -> bool {
+    let v = value.trim();
+    if v.chars().count() < 4 {
+        return false;
+    }
+    if v.starts_with("1.2.840.10008.") {
+        return false;
+    }
+    let numeric = v
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+        && v.chars().any(|c| c.is_ascii_digit());
+    if numeric && v.len() < 8 {
+        return false;
+    }
+    !v.chars().any(|c| c.is_control() || c == '\u{FFFD}')
+}
+
+/// Values of the source the plan takes out, with where they are.
+struct Removed {
+    path: ElementPath,
+    texts: Vec<String>,
+    /// Remapped UIDs (reported as `uid-not-remapped` when found).
+    uid: bool,
+}
+
+/// The walk over a source's elements: what the plan removes, and what it keeps.
+struct SourceWalk<'a> {
+    plan: &'a Plan,
+    sop_class: Option<&'a str>,
+    seq_path: Vec<Tag>,
+    path: Vec<(Tag, Option<usize>)>,
+    removed: Vec<Removed>,
+    kept: Vec<String>,
+}
+
+impl SourceWalk<'_> {
+    fn dataset(&mut self, obj: &InMemDicomObject, removed_above: bool) {
+        if self.seq_path.len() > engine::MAX_DEPTH {
+            return;
+        }
+        let creators = engine::private_creators(obj);
+        for elem in obj {
+            let tag = elem.tag();
+            if is_creator(tag) || tag == PIXEL_DATA {
+                continue;
+            }
+            let creator = creator_of(&creators, tag);
+            let expected = engine::expected(
+                self.plan,
+                tag,
+                creator,
+                elem.vr(),
+                self.sop_class,
+                &self.seq_path,
+            );
+            let keeps = matches!(
+                expected,
+                Expected::Keep | Expected::ShiftDate | Expected::Regexp
+            );
+            let mut texts = values(elem);
+            if elem.vr() == VR::PN {
+                let parts: Vec<String> = texts
+                    .iter()
+                    .flat_map(|v| v.split(['^', '=']).map(str::to_string).collect::<Vec<_>>())
+                    .collect();
+                texts.extend(parts);
+            }
+            let modified = matches!(expected, Expected::ShiftDate | Expected::Regexp);
+            if keeps {
+                // inside a removed sequence, what the plan would keep is gone too, but it
+                // is not searched (only what the plan itself takes out is)
+                if !removed_above && !modified {
+                    self.kept.extend(values(elem));
+                }
+            } else if !texts.is_empty() {
+                let mut p = self.path.clone();
+                p.push((tag, None));
+                self.removed.push(Removed {
+                    path: ElementPath(p),
+                    texts,
+                    uid: elem.vr() == VR::UI && matches!(expected, Expected::Uid | Expected::Dummy),
+                });
+            }
+            if let Value::Sequence(seq) = elem.value() {
+                let gone = removed_above || matches!(expected, Expected::Delete | Expected::Empty);
+                self.seq_path.push(tag);
+                for (i, item) in seq.items().iter().enumerate() {
+                    self.path.push((tag, Some(i)));
+                    self.dataset(item, gone);
+                    self.path.pop();
+                }
+                self.seq_path.pop();
+            }
+        }
+    }
+}
+
+/// Every text value of an output, with its path (sequences included, at any depth).
+fn output_texts(
+    obj: &InMemDicomObject,
+    path: &mut Vec<(Tag, Option<usize>)>,
+    out: &mut Vec<(ElementPath, String)>,
+    depth: usize,
+) {
+    if depth > engine::MAX_DEPTH {
+        return;
+    }
+    for elem in obj {
+        let tag = elem.tag();
+        if let Value::Sequence(seq) = elem.value() {
+            for (i, item) in seq.items().iter().enumerate() {
+                path.push((tag, Some(i)));
+                output_texts(item, path, out, depth + 1);
+                path.pop();
+            }
+            continue;
+        }
+        let text = values(elem).join("\\");
+        if !text.is_empty() {
+            let mut p = path.clone();
+            p.push((tag, None));
+            out.push((ElementPath(p), text));
+        }
+    }
+}
+
+/// Which of `needles` (lower case) occur in the file's bytes (ASCII case-insensitive), and
+/// the offset of the first occurrence of each. Read in chunks: memory stays small.
+fn bytes_containing<'n>(path: &Path, needles: &[&'n str]) -> std::io::Result<Vec<(&'n str, u64)>> {
+    if needles.is_empty() {
+        return Ok(Vec::new());
+    }
+    const CHUNK: usize = 4 << 20;
+    let matcher = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(needles)
+        .map_err(std::io::Error::other)?;
+    let longest = needles.iter().map(|n| n.len()).max().unwrap_or(0);
+    let mut found: Vec<Option<u64>> = vec![None; needles.len()];
+    let mut f = File::open(path)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + longest);
+    let mut base: u64 = 0; // file offset of buf[0]
+    loop {
+        let n = (&mut f).take(CHUNK as u64).read_to_end(&mut buf)?;
+        for m in matcher.find_overlapping_iter(&buf) {
+            if let Some(slot @ None) = found.get_mut(m.pattern().as_usize()) {
+                *slot = Some(base + m.start() as u64);
+            }
+        }
+        if n == 0 || found.iter().all(Option::is_some) {
+            break;
+        }
+        // keep the tail so that a needle across two chunks is found
+        let tail = buf.len().saturating_sub(longest.saturating_sub(1));
+        base += tail as u64;
+        buf.drain(..tail);
+    }
+    Ok(needles
+        .iter()
+        .zip(found)
+        .filter_map(|(n, f)| f.map(|o| (*n, o)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trivial_values_are_not_searched() {
+        for v in [
+            "M",
+            "CT",
+            "70",
+            "1.75",
+            "0.5",
+            "-12.5",
+            "123456",
+            "1.2.840.10008.1.2.1",
+        ] {
+            assert!(!searchable(v), "{v}");
+        }
+        for v in ["DOE", "Doe^John", "19600101", "ACC12345", "St. Mary"] {
+            assert_eq!(searchable(v), v.len() >= 4, "{v}");
+        }
+        assert!(!searchable("ab\u{1}cd"));
+    }
+}

@@ -1,0 +1,100 @@
+//! The plan as a stable text table (what `plan` prints and snapshot tests compare).
+
+use super::{Fallback, Plan};
+use crate::tag::TagPattern;
+
+/// Keyword and VR of what a pattern selects, for display (`-` when unknown or many).
+pub fn describe_pattern(pattern: &TagPattern) -> (String, String) {
+    match pattern {
+        TagPattern::Exact(t) => {
+            let kw = crate::dictionary::keyword_of(*t).unwrap_or("-").to_string();
+            let vrs = crate::dictionary::vr_choices(*t);
+            let vr = if vrs.is_empty() {
+                "-".to_string()
+            } else {
+                vrs.iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            };
+            (kw, vr)
+        }
+        TagPattern::Masked(_) => match crate::dictionary::entries_matching(pattern).as_slice() {
+            [one] => (one.keyword.to_string(), one.vr.to_string()),
+            [] => ("-".to_string(), "-".to_string()),
+            many => (format!("({} attributes)", many.len()), "-".to_string()),
+        },
+        TagPattern::Private(_) => ("-".to_string(), "-".to_string()),
+    }
+}
+
+impl Plan {
+    /// The plan as a stable text table: one line per winning rule (selector, keyword,
+    /// VR, action, `file:line`), after the profile names, options and fallbacks.
+    /// This is what `plan` prints and what snapshot tests compare.
+    pub fn to_table(&self) -> String {
+        let rows: Vec<[String; 5]> = self
+            .winning_rules()
+            .into_iter()
+            .map(|r| {
+                let (kw, vr) = describe_pattern(&r.pattern);
+                [
+                    r.pattern.to_string(),
+                    kw,
+                    vr,
+                    r.action.to_string(),
+                    r.origin.to_string(),
+                ]
+            })
+            .collect();
+        let mut width = [0usize; 4];
+        for row in &rows {
+            for (w, cell) in width.iter_mut().zip(row.iter()) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let names = if self.names.is_empty() {
+            "(unnamed)".to_string()
+        } else {
+            self.names.join("; ")
+        };
+        out.push_str(&format!("# profile: {names}\n"));
+        let options: Vec<String> = self
+            .options
+            .iter()
+            .map(|o| format!("{} ({})", o.name(), o.code()))
+            .collect();
+        out.push_str(&format!(
+            "# options: {}\n",
+            if options.is_empty() {
+                "none".to_string()
+            } else {
+                options.join(", ")
+            }
+        ));
+        out.push_str(&format!(
+            "# rules: {} ({} overridden)\n",
+            rows.len(),
+            self.rules.len() - rows.len()
+        ));
+        let fallback = |f: &Fallback| f.origin.as_deref().unwrap_or("built-in").to_string();
+        out.push_str(&format!(
+            "default {:<8} # {}\n",
+            self.public.disposition.as_str(),
+            fallback(&self.public)
+        ));
+        out.push_str(&format!(
+            "private {:<8} # {}\n",
+            self.private.disposition.as_str(),
+            fallback(&self.private)
+        ));
+        for [sel, kw, vr, action, origin] in &rows {
+            let [w0, w1, w2, w3] = width;
+            out.push_str(&format!(
+                "{sel:<w0$}  {kw:<w1$}  {vr:<w2$}  {action:<w3$}  # {origin}\n"
+            ));
+        }
+        out
+    }
+}
