@@ -10,6 +10,7 @@
 pub mod ast;
 pub mod builtin;
 pub mod compile;
+pub mod conformance;
 pub mod diagnostics;
 pub mod print;
 pub mod report;
@@ -27,6 +28,9 @@ use crate::source::SourceMap;
 #[derive(Debug)]
 pub struct Compiled {
     pub plan: Option<Plan>,
+    /// The plan compared with PS3.15 Table E.1-1 (made even when there are errors, so
+    /// that `plan --conformance` can show why a claim breaks).
+    pub conformance: conformance::Report,
     pub diagnostics: Diagnostics,
     pub sources: SourceMap,
 }
@@ -36,10 +40,14 @@ pub fn compile(entries: &[Entry]) -> Compiled {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let loaded = resolve::load(entries, &mut sources, &mut diagnostics);
-    let plan = compile::compile(&loaded, &sources, &mut diagnostics);
+    let mut plan = compile::compile(&loaded, &sources, &mut diagnostics);
+    let conformance = conformance::evaluate(&plan);
+    conformance::check_declared(&loaded, &sources, &conformance, &mut diagnostics);
+    plan.set_claims(conformance.claims.clone());
     diagnostics.sort();
     Compiled {
         plan: (!diagnostics.has_errors()).then_some(plan),
+        conformance,
         diagnostics,
         sources,
     }

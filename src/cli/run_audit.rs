@@ -69,11 +69,11 @@ pub struct Sinks {
     artifacts: Vec<PathBuf>,
 }
 
-/// The CID 7050 codes the plan satisfies. The single place that decides it for the
-/// manifest: today the options the profiles declare (what the engine writes into
-/// (0012,0064), less 113107, which depends on the data).
+/// The CID 7050 codes the plan satisfies: what the compiler derived by comparing the
+/// plan with PS3.15 Table E.1-1 (the codes the engine writes into (0012,0064)).
 pub fn satisfied_codes(plan: &Plan) -> Vec<Code> {
-    plan.options()
+    plan.claims()
+        .codes()
         .iter()
         .map(|o| Code {
             code: o.code().to_string(),

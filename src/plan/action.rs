@@ -100,7 +100,13 @@ pub enum Action {
     Combined(Combined),
 }
 
+/// A string literal in the language's syntax: a raw string `r"..."` when the text has
+/// backslashes and no quote (regexes read as written), else a quoted string with `\\`
+/// and `\"` escaped.
 fn quote(s: &str) -> String {
+    if s.contains('\\') && !s.contains('"') {
+        return format!("r\"{s}\"");
+    }
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 

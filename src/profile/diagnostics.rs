@@ -51,6 +51,8 @@ codes! {
     InvalidLine = "anon::syntax::invalid_line", Error;
     /// A string without its closing quote.
     UnterminatedString = "anon::syntax::unterminated_string", Error;
+    /// A backslash sequence in a quoted string other than `\"` and `\\`.
+    UnknownEscape = "anon::syntax::unknown_escape", Error;
     /// An include whose file does not exist or cannot be read.
     IncludeNotFound = "anon::include::not_found", Error;
     /// A chain of includes that comes back to a file already being read.
@@ -89,6 +91,10 @@ codes! {
     UnknownOption = "anon::compile::unknown_option", Error;
     /// A profile name too long for De-identification Method (LO, 64 characters).
     ProfileNameTooLong = "anon::compile::profile_name_too_long", Error;
+    /// An `option` the plan does not satisfy (PS3.15 Table E.1-1).
+    ClaimNotSatisfied = "anon::conformance::claim_not_satisfied", Error;
+    /// An `option` of a built-in profile that a later rule breaks: the outputs do not claim it.
+    ClaimWithdrawn = "anon::conformance::claim_withdrawn", Warning;
     /// Two rules for the same selector in one file.
     DuplicateRule = "anon::lint::duplicate_rule", Warning;
     /// A rule that can never change the output.

@@ -6,8 +6,13 @@
 
 use super::ast::{IncludeTarget, ItemKind, Profile};
 
-/// A string literal in the language's syntax.
+/// A string literal in the language's syntax: a raw string `r"..."` when the text has
+/// backslashes and no quote (regexes read as written), else a quoted string with `\\`
+/// and `\"` escaped.
 pub fn quote(s: &str) -> String {
+    if s.contains('\\') && !s.contains('"') {
+        return format!("r\"{s}\"");
+    }
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 

@@ -33,7 +33,7 @@ pub fn parse(file: FileId, text: &str) -> (Profile, Diagnostics) {
                     Rule::invalid_line => diags.push(explain_invalid_line(file, &pair)),
                     Rule::EOI => {}
                     _ => {
-                        if let Some(item) = to_item(file, pair) {
+                        if let Some(item) = to_item(file, pair, &mut diags) {
                             items.push(item);
                         }
                     }
@@ -61,42 +61,71 @@ fn span_of(file: FileId, pair: &Pair<'_, Rule>) -> Span {
     Span::new(file, s.start(), s.end())
 }
 
-fn unescape(s: &str) -> String {
+/// The text of a quoted string with its escapes resolved: `\"` and `\\` are the only
+/// ones; any other backslash sequence is an error (it used to drop the backslash, which
+/// silently turned the regex `\d` into `d`). `start` is the offset of the text in the file.
+fn unescape(file: FileId, start: usize, s: &str, diags: &mut Diagnostics) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(n) = chars.next() {
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some((_, n @ ('"' | '\\'))) => out.push(n),
+            Some((j, n)) => {
+                let end = start + j + n.len_utf8();
+                diags.push(
+                    Diagnostic::new(
+                        Code::UnknownEscape,
+                        format!("`\\{n}` is not an escape in a quoted string"),
+                    )
+                    .label(Span::new(file, start + i, end), "unknown escape")
+                    .help(format!(
+                        "only `\\\"` and `\\\\` are escapes; write `\\\\{n}` for a backslash, or use a raw string, which takes every character literally: `r\"...\\{n}...\"`"
+                    )),
+                );
+                out.push('\\');
                 out.push(n);
             }
-        } else {
-            out.push(c);
+            None => out.push('\\'),
         }
     }
     out
 }
 
-/// The unescaped content of a `string` pair.
-fn string_value(pair: &Pair<'_, Rule>) -> String {
-    let inner = pair
-        .clone()
-        .into_inner()
-        .find(|p| p.as_rule() == Rule::string_inner)
-        .map(|p| p.as_str())
-        .unwrap_or("");
-    unescape(inner)
+/// The value of a `string` pair: a raw string as written, a quoted one unescaped
+/// (unknown escapes are reported into `diags`).
+fn string_value(file: FileId, pair: &Pair<'_, Rule>, diags: &mut Diagnostics) -> String {
+    let mut inner = pair.clone().into_inner();
+    let mut part = inner.next();
+    // `string` wraps `quoted_string` or `raw_string`
+    while let Some(p) = part.clone() {
+        match p.as_rule() {
+            Rule::raw_inner => return p.as_str().to_string(),
+            Rule::string_inner => {
+                return unescape(file, p.as_span().start(), p.as_str(), diags);
+            }
+            _ => part = p.into_inner().next(),
+        }
+    }
+    String::new()
 }
 
 fn tagged<'i>(pair: &Pair<'i, Rule>, tag: &'static str) -> Option<Pair<'i, Rule>> {
     pair.clone().into_inner().find_first_tagged(tag)
 }
 
-fn to_item(file: FileId, pair: Pair<'_, Rule>) -> Option<Item> {
+fn to_item(file: FileId, pair: Pair<'_, Rule>, diags: &mut Diagnostics) -> Option<Item> {
     let span = span_of(file, &pair);
     let kind = match pair.as_rule() {
         Rule::profile_stmt => {
             let name = tagged(&pair, "name")?;
-            ItemKind::Name(Spanned::new(string_value(&name), span_of(file, &name)))
+            ItemKind::Name(Spanned::new(
+                string_value(file, &name, diags),
+                span_of(file, &name),
+            ))
         }
         Rule::include_stmt => {
             let target = tagged(&pair, "target")?;
@@ -104,7 +133,7 @@ fn to_item(file: FileId, pair: Pair<'_, Rule>) -> Option<Item> {
                 Rule::builtin_ref => IncludeTarget::Builtin(
                     target.as_str().trim_start_matches("builtin:").to_string(),
                 ),
-                _ => IncludeTarget::Path(string_value(&target)),
+                _ => IncludeTarget::Path(string_value(file, &target, diags)),
             };
             ItemKind::Include(Spanned::new(t, span_of(file, &target)))
         }
@@ -137,7 +166,7 @@ fn to_item(file: FileId, pair: Pair<'_, Rule>) -> Option<Item> {
                 .clone()
                 .into_inner()
                 .find_tagged("argument")
-                .map(|a| Spanned::new(string_value(&a), span_of(file, &a)))
+                .map(|a| Spanned::new(string_value(file, &a, diags), span_of(file, &a)))
                 .collect();
             ItemKind::Rule(AstRule {
                 selector: Spanned::new(selector, span_of(file, &sel)),
@@ -369,6 +398,38 @@ mod tests {
         assert_eq!(
             msgs[2],
             ("this tag is not closed".into(), "(0010,0010".into())
+        );
+    }
+
+    #[test]
+    fn only_quote_and_backslash_are_escapes() {
+        let (p, d, map) = parse_text(
+            "A regexp r\"\\d{4}\" \"X\\\\Y\"\nB replace \"a\\\"b\"\nC regexp \"\\d\" \"\\n\"\n",
+        );
+        let ItemKind::Rule(r) = &p.items[0].kind else {
+            panic!()
+        };
+        assert_eq!(r.args[0].node, "\\d{4}");
+        assert_eq!(r.args[1].node, "X\\Y");
+        let ItemKind::Rule(r) = &p.items[1].kind else {
+            panic!()
+        };
+        assert_eq!(r.args[0].node, "a\"b");
+        let found: Vec<_> = d
+            .iter()
+            .map(|x| {
+                (
+                    x.code,
+                    map.snippet(x.label.as_ref().unwrap().span).to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Code::UnknownEscape, "\\d".to_string()),
+                (Code::UnknownEscape, "\\n".to_string())
+            ]
         );
     }
 

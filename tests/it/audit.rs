@@ -413,6 +413,18 @@ fn manifest_reports_exactly_the_files_changed_removed_or_added() {
         m["plan_sha256"],
         dicom_anonymizer::audit::sha256_bytes(plan.to_table().as_bytes())
     );
+    let codes: Vec<&str> = m["deidentification_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    let derived: Vec<&str> = plan.claims().codes().iter().map(|o| o.code()).collect();
+    assert_eq!(codes, derived);
+    assert!(
+        codes.contains(&"113100"),
+        "the default profile satisfies the basic profile"
+    );
     let files = m["files"].as_array().unwrap();
     let outputs = dicom_files(&out);
     assert_eq!(files.len(), outputs.len());

@@ -10,6 +10,7 @@
 mod api;
 mod audit;
 mod check;
+mod claims;
 mod conform;
 mod convert;
 mod entry;
