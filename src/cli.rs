@@ -181,7 +181,13 @@ pub fn normalize_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStri
 
 /// Parses the process arguments and runs the command.
 pub fn main() -> ExitStatus {
-    let args = normalize_args(std::env::args_os().collect());
+    main_with(std::env::args_os().collect())
+}
+
+/// Parses `args` (the program name first) and runs the command: the binary, and the
+/// `dicom-anonymizer` command that the Python package installs, go through here.
+pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitStatus {
+    let args = normalize_args(args);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
