@@ -579,7 +579,7 @@ fn size_guard_applies_to_the_header_and_to_inflated_data() {
         matches!(
             err,
             ReadError::TooLarge {
-                held: io::HeldInMemory::WholeFile(InMemoryReason::DeflatedTransferSyntax),
+                held: io::HeldInMemory::Inflated,
                 ..
             }
         ),

@@ -22,6 +22,7 @@ mod io;
 mod language;
 mod oracle;
 mod profiles;
+mod reader;
 mod run;
 mod safety;
 mod serve;
