@@ -804,3 +804,105 @@ fn coverage_lists_every_attribute_kept_by_default_with_its_count() {
             .all(|b| b["done"] == "kept")
     );
 }
+
+#[test]
+fn a_resumed_run_keeps_a_manifest_of_the_whole_tree() {
+    let s = setup();
+    let out = s.dir.path().join("out");
+    let run = || {
+        bin()
+            .args(["run", "-q", "--key-file"])
+            .arg(&s.key)
+            .arg(samples())
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    assert!(run().status.success());
+    // one output lost: the second run writes it again, the others exist and fail as such
+    let lost = dicom_files(&out).into_keys().next().unwrap();
+    std::fs::remove_file(out.join(&lost)).unwrap();
+    let again = run();
+    assert_eq!(again.status.code(), Some(1));
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let files = m["files"].as_array().unwrap();
+    assert_eq!(files.len(), dicom_files(&samples()).len());
+    let written: Vec<&str> = files
+        .iter()
+        .filter(|f| f["outcome"] == "written")
+        .map(|f| f["output"].as_str().unwrap())
+        .collect();
+    assert_eq!(written, [lost.to_str().unwrap()]);
+    assert!(files.iter().all(|f| f["output_sha256"].is_string()));
+    let (code, text) = check_manifest(&out, &[]);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+#[test]
+fn rename_uid_keeps_source_paths_out_of_the_manifest() {
+    let s = setup();
+    let out = s.dir.path().join("out");
+    bin()
+        .args(["run", "-q", "--rename", "uid", "--key-file"])
+        .arg(&s.key)
+        .arg(samples())
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        !text.contains("patient-1"),
+        "a source path is in the manifest"
+    );
+    let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        m["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["source"].as_str().unwrap().starts_with("keyed:"))
+    );
+    let (code, text) = check_manifest(&out, &[]);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+#[test]
+fn linkage_options_are_checked_before_any_file_is_written() {
+    let s = setup();
+    let out = s.dir.path().join("out");
+    let links = s.dir.path().join("links.age");
+    let attempt = |extra: &[&str]| {
+        let o = bin()
+            .args(["run", "-q", "--key-file"])
+            .arg(&s.key)
+            .args(extra)
+            .arg(samples())
+            .arg(&out)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let l = links.to_str().unwrap();
+    let (code, err) = attempt(&["--linkage", l]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("at least one --recipient"), "{err}");
+    let (code, err) = attempt(&["--linkage", l, "--recipient", "age1nope"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("not an age X25519 recipient"), "{err}");
+    let (code, err) = attempt(&["--dry-run", "--linkage", l, "--recipient", &s.recipient]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--dry-run writes nothing"), "{err}");
+    let (code, err) = attempt(&["--sign", s.key.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("not an ed25519 private key"), "{err}");
+    assert!(!out.exists(), "nothing was written");
+    std::fs::write(&links, b"earlier").unwrap();
+    let (code, err) = attempt(&["--linkage", l, "--recipient", &s.recipient]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("exists"), "{err}");
+    assert_eq!(std::fs::read(&links).unwrap(), b"earlier");
+}
