@@ -193,6 +193,7 @@ impl<'a> Batch<'a> {
             counts: instance.counts().clone(),
             bytes: 0,
             read: Some(instance.read_mode()),
+            facts: Some(Box::new(instance.facts().clone())),
         };
         let fail = |mut o: FileOutcome, why: String| {
             o.outcome = Outcome::Failed;

@@ -71,6 +71,8 @@ pub struct RunArgs {
     pub error_format: ErrorFormat,
     #[command(flatten)]
     pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub audit: super::run_audit::AuditArgs,
 }
 
 /// `--type`: how much of SRC a run takes (the old tool's option).
@@ -129,7 +131,7 @@ fn rate(per_sec: f64) -> String {
 }
 
 pub fn run(args: &RunArgs) -> ExitStatus {
-    let plan = match args.profile.plan(args.error_format) {
+    let (plan, sources) = match args.profile.compiled(args.error_format) {
         Ok(p) => p,
         Err(status) => return status,
     };
@@ -219,6 +221,22 @@ pub fn run(args: &RunArgs) -> ExitStatus {
             }
         },
     };
+    let sinks = match args.audit.sinks(&super::run_audit::RunContext {
+        plan: &plan,
+        sources: &sources,
+        keys: &keys,
+        shard,
+        src: &args.src,
+        dst: &args.dst,
+        inputs: &inputs,
+        dry_run: args.dry_run,
+        overwrite: args.overwrite,
+        hide_sources: args.rename == Rename::Uid,
+        report: args.report.as_deref(),
+    }) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
     let read = ReadOptions {
         max_in_memory_bytes: args.max_in_memory,
         ..ReadOptions::default()
@@ -288,6 +306,7 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     let start = Instant::now();
     let state = Mutex::new((Summary::default(), report.take(), false));
     let on_outcome = |o: &FileOutcome| {
+        sinks.audit.record(o);
         let Ok(mut s) = state.lock() else {
             return;
         };
@@ -375,6 +394,9 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         secs,
         rate(summary.total() as f64 / secs.max(1e-9))
     );
+    if !sinks.finish() {
+        return ExitStatus::Failure;
+    }
     if report_failed {
         say!("error: the report could not be written completely");
         return ExitStatus::Failure;

@@ -49,6 +49,21 @@ pub struct FileOutcome {
     /// How the input was read (`streamed`, `in-memory`, `bare-data-set`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<&'static str>,
+    /// What the engine reported and what the input was, for the audit sinks (never in
+    /// the report: the facts hold original values).
+    #[serde(skip)]
+    pub facts: Option<Box<InputFacts>>,
+}
+
+/// The audit facts of one input that the plan was applied to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InputFacts {
+    /// The input's SOP Class UID (file meta, else data set).
+    pub sop_class: Option<String>,
+    /// The input's transfer syntax UID.
+    pub transfer_syntax: Option<String>,
+    /// What the engine reported.
+    pub applied: crate::engine::Facts,
 }
 
 fn lossy<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
@@ -76,6 +91,7 @@ impl FileOutcome {
             counts: BTreeMap::new(),
             bytes: 0,
             read: None,
+            facts: None,
         }
     }
 

@@ -8,6 +8,7 @@
 )]
 
 mod api;
+mod audit;
 mod check;
 mod claims;
 mod cli;

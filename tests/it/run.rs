@@ -41,12 +41,13 @@ fn default_plan() -> Plan {
     .unwrap()
 }
 
-/// Every regular file under `dir`, relative path → bytes.
+/// Every regular file under `dir` (the run's manifest aside), relative path → bytes.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     walkdir::WalkDir::new(dir)
         .into_iter()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().is_file())
+        .filter(|e| !dicom_anonymizer::audit::manifest::is_manifest(e.path()))
         .map(|e| {
             (
                 e.path().strip_prefix(dir).unwrap().to_path_buf(),

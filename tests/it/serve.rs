@@ -215,6 +215,8 @@ fn dicom_files(dir: &Path) -> Vec<PathBuf> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
+        // a `run` into the folder writes its manifest there
+        .filter(|e| !dicom_anonymizer::audit::manifest::is_manifest(e.path()))
         .map(|e| e.path().to_path_buf())
         .collect();
     v.sort();

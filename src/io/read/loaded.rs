@@ -183,6 +183,11 @@ impl Loaded {
         self.pixel = None;
     }
 
+    /// The VR of the pixel data left in the source (streamed files only).
+    pub fn streamed_pixel_vr(&self) -> Option<dicom_core::VR> {
+        self.pixel.as_ref().map(|p| p.range.vr)
+    }
+
     /// Number of pixel data value bytes left in the source (streamed files only).
     pub fn streamed_pixel_bytes(&self) -> Option<u64> {
         self.pixel
