@@ -154,6 +154,7 @@ impl<'a> Batch<'a> {
             counts: instance.counts().clone(),
             bytes: 0,
             read: Some(instance.read_mode()),
+            trailing_zeros_dropped: instance.trailing_padding(),
         };
         let fail = |mut o: FileOutcome, why: String| {
             o.outcome = Outcome::Failed;

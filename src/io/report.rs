@@ -49,6 +49,9 @@ pub struct FileOutcome {
     /// How the input was read (`streamed`, `in-memory`, `bare-data-set`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<&'static str>,
+    /// Zero bytes after the last element of the input (trailing padding), dropped.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub trailing_zeros_dropped: u64,
 }
 
 fn lossy<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
@@ -76,6 +79,7 @@ impl FileOutcome {
             counts: BTreeMap::new(),
             bytes: 0,
             read: None,
+            trailing_zeros_dropped: 0,
         }
     }
 

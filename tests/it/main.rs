@@ -22,6 +22,7 @@ mod language;
 mod oracle;
 mod profiles;
 mod reader;
+mod reader_bounds;
 mod run;
 mod safety;
 mod serve;
