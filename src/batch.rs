@@ -194,6 +194,7 @@ impl<'a> Batch<'a> {
             bytes: 0,
             read: Some(instance.read_mode()),
             facts: Some(Box::new(instance.facts().clone())),
+            trailing_zeros_dropped: instance.trailing_padding(),
         };
         let fail = |mut o: FileOutcome, why: String| {
             o.outcome = Outcome::Failed;

@@ -191,6 +191,12 @@ impl Instance {
         &self.facts
     }
 
+    /// Zero bytes after the input's last element, dropped (see
+    /// [`Loaded::trailing_padding`](crate::io::Loaded::trailing_padding)).
+    pub fn trailing_padding(&self) -> u64 {
+        self.loaded.trailing_padding()
+    }
+
     /// How the source was read: `streamed`, `in-memory` or `bare-data-set`.
     pub fn read_mode(&self) -> &'static str {
         match self.loaded.how() {
@@ -371,6 +377,7 @@ impl<'a> Deidentifier<'a> {
             bytes: 0,
             read: Some(instance.read_mode()),
             facts: Some(Box::new(instance.facts.clone())),
+            trailing_zeros_dropped: instance.trailing_padding(),
         };
         let out_abs = match dst.file_name() {
             Some(name) => absolute(parent_of(dst)).join(name),

@@ -53,6 +53,9 @@ pub struct FileOutcome {
     /// the report: the facts hold original values).
     #[serde(skip)]
     pub facts: Option<Box<InputFacts>>,
+    /// Zero bytes after the last element of the input (trailing padding), dropped.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub trailing_zeros_dropped: u64,
 }
 
 /// The audit facts of one input that the plan was applied to.
@@ -92,6 +95,7 @@ impl FileOutcome {
             bytes: 0,
             read: None,
             facts: None,
+            trailing_zeros_dropped: 0,
         }
     }
 

@@ -23,6 +23,7 @@ mod language;
 mod oracle;
 mod profiles;
 mod reader;
+mod reader_bounds;
 mod resume;
 mod run;
 mod safety;
