@@ -22,9 +22,11 @@ use dicom_object::{FileDicomObject, InMemDicomObject};
 
 use crate::plan::{Decision, DeidOption, Plan};
 
+pub mod documents;
 pub mod error;
 pub mod keyed;
 pub mod resolve;
+pub mod sr;
 mod walk;
 
 pub use error::{ApplyError, ElementPath};
@@ -88,6 +90,15 @@ pub fn expected(
     } else {
         vr
     };
+    // the value leaves of a content item follow what the Content Sequence gets (sr.rs)
+    if let Some((_, above)) = seq_path.split_last() {
+        if sr::is_content_leaf(tag, seq_path)
+            && expected(plan, sr::CONTENT_SEQUENCE, None, VR::SQ, sop_class, above)
+                == Expected::Dummy
+        {
+            return Expected::Dummy;
+        }
+    }
     let decision = plan.decide(tag, creator);
     match walk::resolve_action(decision.action(), tag, vr, sop_class, seq_path) {
         walk::Step::Keep => Expected::Keep,
@@ -164,6 +175,9 @@ impl<'a> Engine<'a> {
     /// Applies the plan to a data set (every element, every depth), then writes the
     /// de-identification attributes. File meta is not touched: see [`Engine::apply_file`].
     pub fn apply_dataset(&self, obj: &mut InMemDicomObject) -> Result<Applied, ApplyError> {
+        if let Some(reason) = documents::rejection(self.plan, obj) {
+            return Err(ApplyError::Rejected { reason });
+        }
         let sop_class = obj
             .get(SOP_CLASS_UID)
             .and_then(walk::text_of)

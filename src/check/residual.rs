@@ -50,21 +50,16 @@ impl Checker<'_> {
             seq_path: Vec::new(),
             path: Vec::new(),
             removed: Vec::new(),
-            kept: Vec::new(),
         };
         collect.dataset(src, false);
-        let SourceWalk { removed, kept, .. } = collect;
-        let kept: Vec<String> = kept.iter().map(|k| k.to_lowercase()).collect();
+        let SourceWalk { removed, .. } = collect;
 
         // one needle per distinct text, with the first source path it came from
         let mut needles: BTreeMap<String, (ElementPath, bool)> = BTreeMap::new();
         for r in removed {
             for text in r.texts {
                 let lower = text.to_lowercase();
-                if !searchable(&text)
-                    || self.tool_texts.iter().any(|t| t.contains(&lower))
-                    || kept.iter().any(|k| k.contains(&lower))
-                {
+                if !searchable(&text) || self.tool_texts.iter().any(|t| t.contains(&lower)) {
                     continue;
                 }
                 needles.entry(lower).or_insert((r.path.clone(), r.uid));
@@ -81,6 +76,14 @@ impl Checker<'_> {
             .into_iter()
             .map(|(p, t)| (p, t.to_lowercase()))
             .collect();
+        // the source's own text at each path: a kept element that held the value in the
+        // source already is the plan's choice when PS3.15 lists nothing on its path
+        let mut source_texts: Vec<(ElementPath, String)> = Vec::new();
+        output_texts(src, &mut Vec::new(), &mut source_texts, 0);
+        let source_at: std::collections::HashMap<String, String> = source_texts
+            .into_iter()
+            .map(|(p, t)| (p.to_string(), t.to_lowercase()))
+            .collect();
         let mut not_in_text: Vec<&str> = Vec::new();
         for (needle, (from, uid)) in &needles {
             let hits: Vec<&ElementPath> = lowered
@@ -92,6 +95,12 @@ impl Checker<'_> {
                 not_in_text.push(needle);
             }
             for at in hits {
+                let held = source_at
+                    .get(&at.to_string())
+                    .is_some_and(|t| t.contains(needle.as_str()));
+                if held && !self.listed_on(at) {
+                    continue;
+                }
                 findings.push(residual_finding(*uid, from, Some(at), None));
             }
         }
@@ -109,6 +118,14 @@ impl Checker<'_> {
                 format!("cannot read the file's bytes: {e}"),
             )),
         }
+    }
+}
+
+impl Checker<'_> {
+    /// Whether Table E.1-1 lists a tag on the path (the element or a sequence above it):
+    /// an attribute the standard considers able to carry identifying information.
+    fn listed_on(&self, path: &ElementPath) -> bool {
+        path.0.iter().any(|(t, _)| self.listed.contains(t))
     }
 }
 
@@ -168,14 +185,14 @@ struct Removed {
     uid: bool,
 }
 
-/// The walk over a source's elements: what the plan removes, and what it keeps.
+/// The walk over a source's elements: the values the plan takes out (removes, empties,
+/// replaces, remaps, hashes or shifts): the source instance's identifying values.
 struct SourceWalk<'a> {
     plan: &'a Plan,
     sop_class: Option<&'a str>,
     seq_path: Vec<Tag>,
     path: Vec<(Tag, Option<usize>)>,
     removed: Vec<Removed>,
-    kept: Vec<String>,
 }
 
 impl SourceWalk<'_> {
@@ -198,10 +215,9 @@ impl SourceWalk<'_> {
                 self.sop_class,
                 &self.seq_path,
             );
-            let keeps = matches!(
-                expected,
-                Expected::Keep | Expected::ShiftDate | Expected::Regexp
-            );
+            // a kept value is the plan's choice, and so is a `regexp` result (nothing
+            // says what it leaves); a shifted date's original is identifying
+            let keeps = matches!(expected, Expected::Keep | Expected::Regexp);
             let mut texts = values(elem);
             if elem.vr() == VR::PN {
                 let parts: Vec<String> = texts
@@ -210,14 +226,7 @@ impl SourceWalk<'_> {
                     .collect();
                 texts.extend(parts);
             }
-            let modified = matches!(expected, Expected::ShiftDate | Expected::Regexp);
-            if keeps {
-                // inside a removed sequence, what the plan would keep is gone too, but it
-                // is not searched (only what the plan itself takes out is)
-                if !removed_above && !modified {
-                    self.kept.extend(values(elem));
-                }
-            } else if !texts.is_empty() {
+            if !keeps && !texts.is_empty() {
                 let mut p = self.path.clone();
                 p.push((tag, None));
                 self.removed.push(Removed {

@@ -350,8 +350,15 @@ impl<'a> Walker<'a> {
             return DataElement::empty(tag, VR::SQ);
         };
         let mut items: Vec<InMemDicomObject> = seq.into_items().into_vec();
+        // a dummy Content Sequence also replaces the text, name, date and time leaves
+        // of its content items (docs/semantics.md, "Structured reports")
+        let leaves: &[Tag] = if tag == super::sr::CONTENT_SEQUENCE {
+            &super::sr::LEAVES
+        } else {
+            &[]
+        };
         for item in &mut items {
-            for code in CODE_MACRO {
+            for &code in CODE_MACRO.iter().chain(leaves) {
                 if let Some(e) = item.take(code) {
                     item.put(self.dummy(e));
                 }

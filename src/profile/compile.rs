@@ -148,6 +148,12 @@ impl Compiler<'_> {
                 }
             },
             ItemKind::Include(_) => {}
+            ItemKind::Accept(uid) => {
+                self.diags.push(super::conformance::accept_diagnostic(uid));
+                if crate::vr::valid_uid(&uid.node) && !uid.node.is_empty() {
+                    self.builder.accept(uid.node.clone());
+                }
+            }
             ItemKind::Rule(rule) => self.rule(file, rule),
         }
     }

@@ -95,6 +95,10 @@ codes! {
     ClaimNotSatisfied = "anon::conformance::claim_not_satisfied", Error;
     /// An `option` of a built-in profile that a later rule breaks: the outputs do not claim it.
     ClaimWithdrawn = "anon::conformance::claim_withdrawn", Warning;
+    /// `accept sop-class "UID"` with a value that is not a UID.
+    BadSopClass = "anon::compile::bad_sop_class", Error;
+    /// `accept sop-class "UID"`: those documents are written without their content de-identified.
+    DocumentAccepted = "anon::lint::document_accepted", Warning;
     /// Two rules for the same selector in one file.
     DuplicateRule = "anon::lint::duplicate_rule", Warning;
     /// A rule that can never change the output.

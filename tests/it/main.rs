@@ -17,6 +17,7 @@ mod fuzz;
 mod io;
 mod language;
 mod profiles;
+mod reports;
 mod run;
 mod safety;
 mod serve;
