@@ -55,7 +55,6 @@ pub(super) const WRITTEN_BY_TOOL: [Tag; 4] = [
 ];
 pub(super) const SOP_CLASS_UID: Tag = Tag(0x0008, 0x0016);
 pub(super) const SOP_INSTANCE_UID: Tag = Tag(0x0008, 0x0018);
-pub(super) const PIXEL_DATA: Tag = Tag(0x7FE0, 0x0010);
 
 /// Checks outputs against a plan.
 #[derive(Debug)]

@@ -22,6 +22,7 @@ use dicom_object::{FileDicomObject, InMemDicomObject};
 
 use crate::plan::{Decision, DeidOption, Plan};
 
+pub mod clean;
 pub mod documents;
 pub mod error;
 pub mod keyed;
@@ -66,6 +67,9 @@ pub enum Expected {
     ShiftDate,
     /// A regular-expression substitution.
     Regexp,
+    /// Free text cleaned of the instance's identifying values (a sequence: kept, plan
+    /// applied inside).
+    Clean,
 }
 
 /// Resolves the plan for one element exactly as the engine does: the element's tag,
@@ -92,11 +96,13 @@ pub fn expected(
     };
     // the value leaves of a content item follow what the Content Sequence gets (sr.rs)
     if let Some((_, above)) = seq_path.split_last() {
-        if sr::is_content_leaf(tag, seq_path)
-            && expected(plan, sr::CONTENT_SEQUENCE, None, VR::SQ, sop_class, above)
-                == Expected::Dummy
-        {
-            return Expected::Dummy;
+        if sr::is_content_leaf(tag, seq_path) {
+            match expected(plan, sr::CONTENT_SEQUENCE, None, VR::SQ, sop_class, above) {
+                Expected::Dummy => return Expected::Dummy,
+                Expected::Clean if sr::is_text_leaf(tag) => return Expected::Clean,
+                Expected::Clean => return Expected::Dummy,
+                _ => {}
+            }
         }
     }
     let decision = plan.decide(tag, creator);
@@ -110,6 +116,7 @@ pub fn expected(
         walk::Step::Hash => Expected::Hash,
         walk::Step::ShiftDate => Expected::ShiftDate,
         walk::Step::Regexp(_) => Expected::Regexp,
+        walk::Step::Clean => Expected::Clean,
     }
 }
 
@@ -145,6 +152,8 @@ pub struct Applied {
 pub struct Engine<'a> {
     plan: &'a Plan,
     keys: &'a Keys,
+    /// whether a rule cleans (then each instance's identifying values are collected)
+    cleans: bool,
 }
 
 const SOP_CLASS_UID: Tag = Tag(0x0008, 0x0016);
@@ -159,7 +168,11 @@ const LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED: Tag = Tag(0x0028, 0x0303);
 
 impl<'a> Engine<'a> {
     pub fn new(plan: &'a Plan, keys: &'a Keys) -> Self {
-        Engine { plan, keys }
+        let cleans = plan
+            .all_rules()
+            .iter()
+            .any(|r| r.action == crate::plan::Action::Clean);
+        Engine { plan, keys, cleans }
     }
 
     /// The key a patient's date shift derives from: the original Patient ID, else the
@@ -185,6 +198,9 @@ impl<'a> Engine<'a> {
         let shift_days = self.keys.date_shift_days(&Self::patient_key(obj));
         let earlier = Earlier::of(obj);
         let mut w = walk::Walker::new(self.plan, self.keys, sop_class, shift_days);
+        if self.cleans {
+            w.clean = clean::needles(&clean::identifying_values(self.plan, obj));
+        }
         w.dataset(obj)?;
         let applied = Applied {
             counts: w.counts.to_map(),

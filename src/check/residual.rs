@@ -6,16 +6,15 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use dicom_core::Tag;
 use dicom_core::header::Header;
 use dicom_core::value::Value;
-use dicom_core::{Tag, VR};
 use dicom_object::InMemDicomObject;
 
-use super::output::{creator_of, is_creator, values};
-use super::{Checker, Finding, FindingKind, PIXEL_DATA, SOP_CLASS_UID};
-use crate::engine::{self, ElementPath, Expected};
+use super::output::values;
+use super::{Checker, Finding, FindingKind};
+use crate::engine::{self, ElementPath};
 use crate::io;
-use crate::plan::Plan;
 
 impl Checker<'_> {
     pub(super) fn residual(
@@ -40,19 +39,8 @@ impl Checker<'_> {
             }
         };
         let src = &loaded.object;
-        let sop_class = src
-            .get(SOP_CLASS_UID)
-            .and_then(engine::text_value)
-            .filter(|s| !s.is_empty());
-        let mut collect = SourceWalk {
-            plan: self.plan,
-            sop_class: sop_class.as_deref(),
-            seq_path: Vec::new(),
-            path: Vec::new(),
-            removed: Vec::new(),
-        };
-        collect.dataset(src, false);
-        let SourceWalk { removed, .. } = collect;
+        // the instance's identifying values: the same set `clean` takes out
+        let removed = engine::clean::identifying_values(self.plan, src);
 
         // one needle per distinct text, with the first source path it came from
         let mut needles: BTreeMap<String, (ElementPath, bool)> = BTreeMap::new();
@@ -155,99 +143,7 @@ fn residual_finding(
     }
 }
 
-/// Whether a source value is worth searching for: at least 4 characters, not a number of
-/// fewer than 8 characters (`70`, `1.75`, `2`; dates like `19600101` are searched), not
-/// a UID of the standard, and printable text (no control or replacement characters, which
-/// come from binary values).
-pub fn searchable(value: &str) -> bool {
-    let v = value.trim();
-    if v.chars().count() < 4 {
-        return false;
-    }
-    if v.starts_with("1.2.840.10008.") {
-        return false;
-    }
-    let numeric = v
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-        && v.chars().any(|c| c.is_ascii_digit());
-    if numeric && v.len() < 8 {
-        return false;
-    }
-    !v.chars().any(|c| c.is_control() || c == '\u{FFFD}')
-}
-
-/// Values of the source the plan takes out, with where they are.
-struct Removed {
-    path: ElementPath,
-    texts: Vec<String>,
-    /// Remapped UIDs (reported as `uid-not-remapped` when found).
-    uid: bool,
-}
-
-/// The walk over a source's elements: the values the plan takes out (removes, empties,
-/// replaces, remaps, hashes or shifts): the source instance's identifying values.
-struct SourceWalk<'a> {
-    plan: &'a Plan,
-    sop_class: Option<&'a str>,
-    seq_path: Vec<Tag>,
-    path: Vec<(Tag, Option<usize>)>,
-    removed: Vec<Removed>,
-}
-
-impl SourceWalk<'_> {
-    fn dataset(&mut self, obj: &InMemDicomObject, removed_above: bool) {
-        if self.seq_path.len() > engine::MAX_DEPTH {
-            return;
-        }
-        let creators = engine::private_creators(obj);
-        for elem in obj {
-            let tag = elem.tag();
-            if is_creator(tag) || tag == PIXEL_DATA {
-                continue;
-            }
-            let creator = creator_of(&creators, tag);
-            let expected = engine::expected(
-                self.plan,
-                tag,
-                creator,
-                elem.vr(),
-                self.sop_class,
-                &self.seq_path,
-            );
-            // a kept value is the plan's choice, and so is a `regexp` result (nothing
-            // says what it leaves); a shifted date's original is identifying
-            let keeps = matches!(expected, Expected::Keep | Expected::Regexp);
-            let mut texts = values(elem);
-            if elem.vr() == VR::PN {
-                let parts: Vec<String> = texts
-                    .iter()
-                    .flat_map(|v| v.split(['^', '=']).map(str::to_string).collect::<Vec<_>>())
-                    .collect();
-                texts.extend(parts);
-            }
-            if !keeps && !texts.is_empty() {
-                let mut p = self.path.clone();
-                p.push((tag, None));
-                self.removed.push(Removed {
-                    path: ElementPath(p),
-                    texts,
-                    uid: elem.vr() == VR::UI && matches!(expected, Expected::Uid | Expected::Dummy),
-                });
-            }
-            if let Value::Sequence(seq) = elem.value() {
-                let gone = removed_above || matches!(expected, Expected::Delete | Expected::Empty);
-                self.seq_path.push(tag);
-                for (i, item) in seq.items().iter().enumerate() {
-                    self.path.push((tag, Some(i)));
-                    self.dataset(item, gone);
-                    self.path.pop();
-                }
-                self.seq_path.pop();
-            }
-        }
-    }
-}
+pub use crate::engine::clean::searchable;
 
 /// Every text value of an output, with its path (sequences included, at any depth).
 fn output_texts(

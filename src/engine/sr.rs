@@ -32,3 +32,9 @@ pub const LEAVES: [Tag; 5] = [
 pub fn is_content_leaf(tag: Tag, seq_path: &[Tag]) -> bool {
     seq_path.last() == Some(&CONTENT_SEQUENCE) && LEAVES.contains(&tag)
 }
+
+/// Whether a content leaf holds text that `clean` cleans (TEXT, PNAME); the dates and
+/// times of a cleaned Content Sequence get dummies.
+pub fn is_text_leaf(tag: Tag) -> bool {
+    matches!(tag, Tag(0x0040, 0xA160) | Tag(0x0040, 0xA123))
+}

@@ -82,7 +82,7 @@ impl Strictness {
             Action::Combined(Combined::XZ) => Strictness::Empty,
             Action::Combined(_) => Strictness::Dummy,
             Action::Replace | Action::Set(_) | Action::Hash | Action::Uid => Strictness::Dummy,
-            Action::ShiftDate => Strictness::Clean,
+            Action::ShiftDate | Action::Clean => Strictness::Clean,
             Action::Keep if vr == Some(VR::SQ) && code.starts_with("X/Z/U") => Strictness::Dummy,
             Action::Keep | Action::Regexp(_) => Strictness::Keep,
         }

@@ -75,8 +75,6 @@ codes! {
     NotADataElement = "anon::compile::not_a_data_element", Error;
     /// An action name the language does not know.
     UnknownAction = "anon::compile::unknown_action", Error;
-    /// `clean` (PS3.15 `C`), not implemented yet.
-    CleanNotSupported = "anon::compile::clean_not_supported", Error;
     /// An action given the wrong number of quoted arguments.
     WrongArguments = "anon::compile::wrong_arguments", Error;
     /// An action that cannot apply to the element's VR.
