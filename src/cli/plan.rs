@@ -57,7 +57,7 @@ pub fn plan(args: &PlanArgs) -> ExitStatus {
         None => None,
         Some(Ok(s)) => Some(s),
         Some(Err(e)) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitStatus::Usage;
         }
     };
@@ -72,7 +72,7 @@ pub fn plan(args: &PlanArgs) -> ExitStatus {
                 }
             }
             Err(e) => {
-                eprintln!("error: `{q}` is not a tag, keyword or path: {e}");
+                say!("error: `{q}` is not a tag, keyword or path: {e}");
                 status = ExitStatus::Usage;
             }
         }

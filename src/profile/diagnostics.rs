@@ -57,6 +57,8 @@ codes! {
     IncludeNotFound = "anon::include::not_found", Error;
     /// A chain of includes that comes back to a file already being read.
     IncludeCycle = "anon::include::cycle", Error;
+    /// A chain of nested includes deeper than the limit.
+    IncludeTooDeep = "anon::include::too_deep", Error;
     /// `builtin:NAME` with a name the tool does not have.
     UnknownBuiltin = "anon::include::unknown_builtin", Error;
     /// A built-in profile that names a PS3.15 option the tool does not implement yet.
