@@ -13,15 +13,17 @@
 //!   no other elements than the ones the tool writes (no AE titles, presentation addresses
 //!   or private meta information), and the preamble is zeros;
 //! * with a source file (the same relative path under SRC): the **residual scan**. Every
-//!   text value of the source that the plan removes, empties, replaces, hashes or remaps is
+//!   text value of the source that the plan removes, empties, replaces, hashes, remaps or shifts is
 //!   searched in the output: in every decoded text value at any depth (case-insensitive),
 //!   and in the whole file's bytes (pixel data included, ASCII case-insensitive).
 //!
 //! A value is not searched when it is trivial ([`searchable`]: fewer than 4 characters, a
 //! number of fewer than 8 characters, a UID of the standard, control characters, a value
-//! the tool writes itself) or when the source holds the same text in an element the plan
-//! keeps (its presence is then the plan's choice). Person names are also searched by
-//! component (family, given... of 4 characters or more).
+//! the tool writes itself). It is searched in kept elements too: a source value that the
+//! plan takes out and that an element the plan keeps also holds is a leak, unless that
+//! element held it in the source already and PS3.15 Table E.1-1 lists nothing on its path
+//! (an attribute the standard keeps, like Manufacturer). Person names
+//! are also searched by component (family, given... of 4 characters or more).
 //!
 //! Findings name files and tag paths, never values: this module never puts an element
 //! value into a finding.
@@ -53,7 +55,6 @@ pub(super) const WRITTEN_BY_TOOL: [Tag; 4] = [
 ];
 pub(super) const SOP_CLASS_UID: Tag = Tag(0x0008, 0x0016);
 pub(super) const SOP_INSTANCE_UID: Tag = Tag(0x0008, 0x0018);
-pub(super) const PIXEL_DATA: Tag = Tag(0x7FE0, 0x0010);
 
 /// Checks outputs against a plan.
 #[derive(Debug)]
@@ -62,6 +63,8 @@ pub struct Checker<'a> {
     read: ReadOptions,
     /// Texts the tool writes itself (dummies, De-identification Method...): never searched.
     tool_texts: Vec<String>,
+    /// The tags PS3.15 Table E.1-1 lists (the attributes that can identify).
+    listed: std::collections::HashSet<Tag>,
 }
 
 impl<'a> Checker<'a> {
@@ -91,6 +94,10 @@ impl<'a> Checker<'a> {
             plan,
             read: ReadOptions::default(),
             tool_texts,
+            listed: crate::profile::conformance::rows()
+                .iter()
+                .filter_map(|r| r.pattern.exact())
+                .collect(),
         }
     }
 

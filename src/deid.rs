@@ -135,6 +135,15 @@ impl Stopped {
         }
     }
 
+    /// The engine's refusal (an encapsulated document) is a rejection; anything else a
+    /// failure.
+    fn apply(e: crate::engine::ApplyError) -> Self {
+        match e {
+            crate::engine::ApplyError::Rejected { reason } => Stopped::Rejected(reason),
+            e => Stopped::Failed(error_chain(&e)),
+        }
+    }
+
     fn read(e: ReadError) -> Self {
         match e {
             ReadError::Dicomdir => Stopped::Skipped(
@@ -284,7 +293,7 @@ impl<'a> Deidentifier<'a> {
         } = self
             .engine
             .apply_file(&mut loaded.object)
-            .map_err(|e| Stopped::Failed(error_chain(&e)))?;
+            .map_err(Stopped::apply)?;
         if let Some(vr) = loaded.streamed_pixel_vr() {
             self.engine.note_streamed_pixel_data(&mut facts, vr);
         }
@@ -354,9 +363,7 @@ impl<'a> Deidentifier<'a> {
         {
             return Err(Stopped::read(ReadError::Dicomdir));
         }
-        self.engine
-            .apply_file(obj)
-            .map_err(|e| Stopped::Failed(error_chain(&e)))
+        self.engine.apply_file(obj).map_err(Stopped::apply)
     }
 
     /// De-identifies `src` into `dst` (a file path; its folder is created) as `run` does:

@@ -22,10 +22,13 @@ use dicom_object::{FileDicomObject, InMemDicomObject};
 
 use crate::plan::{Decision, DeidOption, Plan};
 
+pub mod clean;
+pub mod documents;
 pub mod error;
 pub mod facts;
 pub mod keyed;
 pub mod resolve;
+pub mod sr;
 mod walk;
 
 pub use error::{ApplyError, ElementPath};
@@ -66,6 +69,9 @@ pub enum Expected {
     ShiftDate,
     /// A regular-expression substitution.
     Regexp,
+    /// Free text cleaned of the instance's identifying values (a sequence: kept, plan
+    /// applied inside).
+    Clean,
 }
 
 /// Resolves the plan for one element exactly as the engine does: the element's tag,
@@ -90,6 +96,17 @@ pub fn expected(
     } else {
         vr
     };
+    // the value leaves of a content item follow what the Content Sequence gets (sr.rs)
+    if let Some((_, above)) = seq_path.split_last() {
+        if sr::is_content_leaf(tag, seq_path) {
+            match expected(plan, sr::CONTENT_SEQUENCE, None, VR::SQ, sop_class, above) {
+                Expected::Dummy => return Expected::Dummy,
+                Expected::Clean if sr::is_text_leaf(tag) => return Expected::Clean,
+                Expected::Clean => return Expected::Dummy,
+                _ => {}
+            }
+        }
+    }
     let decision = plan.decide(tag, creator);
     match walk::resolve_action(decision.action(), tag, vr, sop_class, seq_path) {
         walk::Step::Keep => Expected::Keep,
@@ -101,6 +118,7 @@ pub fn expected(
         walk::Step::Hash => Expected::Hash,
         walk::Step::ShiftDate => Expected::ShiftDate,
         walk::Step::Regexp(_) => Expected::Regexp,
+        walk::Step::Clean => Expected::Clean,
     }
 }
 
@@ -139,6 +157,8 @@ pub struct Applied {
 pub struct Engine<'a> {
     plan: &'a Plan,
     keys: &'a Keys,
+    /// whether a rule cleans (then each instance's identifying values are collected)
+    cleans: bool,
 }
 
 const SOP_CLASS_UID: Tag = Tag(0x0008, 0x0016);
@@ -153,7 +173,11 @@ const LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED: Tag = Tag(0x0028, 0x0303);
 
 impl<'a> Engine<'a> {
     pub fn new(plan: &'a Plan, keys: &'a Keys) -> Self {
-        Engine { plan, keys }
+        let cleans = plan
+            .all_rules()
+            .iter()
+            .any(|r| r.action == crate::plan::Action::Clean);
+        Engine { plan, keys, cleans }
     }
 
     /// The key a patient's date shift derives from: the original Patient ID, else the
@@ -169,6 +193,9 @@ impl<'a> Engine<'a> {
     /// Applies the plan to a data set (every element, every depth), then writes the
     /// de-identification attributes. File meta is not touched: see [`Engine::apply_file`].
     pub fn apply_dataset(&self, obj: &mut InMemDicomObject) -> Result<Applied, ApplyError> {
+        if let Some(reason) = documents::rejection(self.plan, obj) {
+            return Err(ApplyError::Rejected { reason });
+        }
         let sop_class = obj
             .get(SOP_CLASS_UID)
             .and_then(walk::text_of)
@@ -180,6 +207,9 @@ impl<'a> Engine<'a> {
         let originals = linked(obj);
         let earlier = Earlier::of(obj);
         let mut w = walk::Walker::new(self.plan, self.keys, sop_class, shift_days);
+        if self.cleans {
+            w.clean = clean::needles(&clean::identifying_values(self.plan, obj));
+        }
         w.dataset(obj)?;
         let mappings = facts::LINKED
             .iter()

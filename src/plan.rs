@@ -121,6 +121,8 @@ pub struct Plan {
     options: BTreeSet<DeidOption>,
     /// what the outputs may claim (computed by the compiler)
     claims: Claims,
+    /// SOP classes written although header rules cannot de-identify them
+    accepted: BTreeSet<String>,
     public: Fallback,
     private: Fallback,
     /// every rule, in load order (winners and overridden ones)
@@ -151,6 +153,7 @@ impl PlanBuilder {
                 names: Vec::new(),
                 options: BTreeSet::new(),
                 claims: Claims::default(),
+                accepted: BTreeSet::new(),
                 public: Fallback {
                     disposition: Disposition::Keep,
                     origin: None,
@@ -173,6 +176,11 @@ impl PlanBuilder {
 
     pub fn option(&mut self, option: DeidOption) {
         self.plan.options.insert(option);
+    }
+
+    /// `accept sop-class "UID"`.
+    pub fn accept(&mut self, sop_class: String) {
+        self.plan.accepted.insert(sop_class);
     }
 
     pub fn default_public(&mut self, disposition: Disposition, origin: Arc<str>) {
@@ -254,6 +262,11 @@ impl Plan {
     /// (`profile::conformance`), never from the declarations alone.
     pub fn claims(&self) -> &Claims {
         &self.claims
+    }
+
+    /// The SOP classes `accept sop-class "UID"` lets through (encapsulated documents).
+    pub fn accepted_sop_classes(&self) -> &BTreeSet<String> {
+        &self.accepted
     }
 
     /// Sets the claims (the compiler does, after comparing the plan with PS3.15).

@@ -130,7 +130,7 @@ impl OutputWalk<'_, '_> {
             );
             let here = self.here(tag);
             let push = |f: &mut Vec<Finding>, kind, what| f.push(Finding::at(kind, &here, what));
-            let descend = matches!(expected, Expected::Keep | Expected::Dummy);
+            let descend = matches!(expected, Expected::Keep | Expected::Dummy | Expected::Clean);
             if let Some((kind, what)) = verdict(&expected, elem, tag) {
                 push(self.findings, kind, what);
             }

@@ -6,16 +6,15 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use dicom_core::Tag;
 use dicom_core::header::Header;
 use dicom_core::value::Value;
-use dicom_core::{Tag, VR};
 use dicom_object::InMemDicomObject;
 
-use super::output::{creator_of, is_creator, values};
-use super::{Checker, Finding, FindingKind, PIXEL_DATA, SOP_CLASS_UID};
-use crate::engine::{self, ElementPath, Expected};
+use super::output::values;
+use super::{Checker, Finding, FindingKind};
+use crate::engine::{self, ElementPath};
 use crate::io;
-use crate::plan::Plan;
 
 impl Checker<'_> {
     pub(super) fn residual(
@@ -40,31 +39,15 @@ impl Checker<'_> {
             }
         };
         let src = &loaded.object;
-        let sop_class = src
-            .get(SOP_CLASS_UID)
-            .and_then(engine::text_value)
-            .filter(|s| !s.is_empty());
-        let mut collect = SourceWalk {
-            plan: self.plan,
-            sop_class: sop_class.as_deref(),
-            seq_path: Vec::new(),
-            path: Vec::new(),
-            removed: Vec::new(),
-            kept: Vec::new(),
-        };
-        collect.dataset(src, false);
-        let SourceWalk { removed, kept, .. } = collect;
-        let kept: Vec<String> = kept.iter().map(|k| k.to_lowercase()).collect();
+        // the instance's identifying values: the same set `clean` takes out
+        let removed = engine::clean::identifying_values(self.plan, src);
 
         // one needle per distinct text, with the first source path it came from
         let mut needles: BTreeMap<String, (ElementPath, bool)> = BTreeMap::new();
         for r in removed {
             for text in r.texts {
                 let lower = text.to_lowercase();
-                if !searchable(&text)
-                    || self.tool_texts.iter().any(|t| t.contains(&lower))
-                    || kept.iter().any(|k| k.contains(&lower))
-                {
+                if !searchable(&text) || self.tool_texts.iter().any(|t| t.contains(&lower)) {
                     continue;
                 }
                 needles.entry(lower).or_insert((r.path.clone(), r.uid));
@@ -81,6 +64,14 @@ impl Checker<'_> {
             .into_iter()
             .map(|(p, t)| (p, t.to_lowercase()))
             .collect();
+        // the source's own text at each path: a kept element that held the value in the
+        // source already is the plan's choice when PS3.15 lists nothing on its path
+        let mut source_texts: Vec<(ElementPath, String)> = Vec::new();
+        output_texts(src, &mut Vec::new(), &mut source_texts, 0);
+        let source_at: std::collections::HashMap<String, String> = source_texts
+            .into_iter()
+            .map(|(p, t)| (p.to_string(), t.to_lowercase()))
+            .collect();
         let mut not_in_text: Vec<&str> = Vec::new();
         for (needle, (from, uid)) in &needles {
             let hits: Vec<&ElementPath> = lowered
@@ -92,6 +83,12 @@ impl Checker<'_> {
                 not_in_text.push(needle);
             }
             for at in hits {
+                let held = source_at
+                    .get(&at.to_string())
+                    .is_some_and(|t| t.contains(needle.as_str()));
+                if held && !self.listed_on(at) {
+                    continue;
+                }
                 findings.push(residual_finding(*uid, from, Some(at), None));
             }
         }
@@ -109,6 +106,14 @@ impl Checker<'_> {
                 format!("cannot read the file's bytes: {e}"),
             )),
         }
+    }
+}
+
+impl Checker<'_> {
+    /// Whether Table E.1-1 lists a tag on the path (the element or a sequence above it):
+    /// an attribute the standard considers able to carry identifying information.
+    fn listed_on(&self, path: &ElementPath) -> bool {
+        path.0.iter().any(|(t, _)| self.listed.contains(t))
     }
 }
 
@@ -138,107 +143,7 @@ fn residual_finding(
     }
 }
 
-/// Whether a source value is worth searching for: at least 4 characters, not a number of
-/// fewer than 8 characters (`70`, `1.75`, `2`; dates like `19600101` are searched), not
-/// a UID of the standard, and printable text (no control or replacement characters, which
-/// come from binary values).
-pub fn searchable(value: &str) -> bool {
-    let v = value.trim();
-    if v.chars().count() < 4 {
-        return false;
-    }
-    if v.starts_with("1.2.840.10008.") {
-        return false;
-    }
-    let numeric = v
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-        && v.chars().any(|c| c.is_ascii_digit());
-    if numeric && v.len() < 8 {
-        return false;
-    }
-    !v.chars().any(|c| c.is_control() || c == '\u{FFFD}')
-}
-
-/// Values of the source the plan takes out, with where they are.
-struct Removed {
-    path: ElementPath,
-    texts: Vec<String>,
-    /// Remapped UIDs (reported as `uid-not-remapped` when found).
-    uid: bool,
-}
-
-/// The walk over a source's elements: what the plan removes, and what it keeps.
-struct SourceWalk<'a> {
-    plan: &'a Plan,
-    sop_class: Option<&'a str>,
-    seq_path: Vec<Tag>,
-    path: Vec<(Tag, Option<usize>)>,
-    removed: Vec<Removed>,
-    kept: Vec<String>,
-}
-
-impl SourceWalk<'_> {
-    fn dataset(&mut self, obj: &InMemDicomObject, removed_above: bool) {
-        if self.seq_path.len() > engine::MAX_DEPTH {
-            return;
-        }
-        let creators = engine::private_creators(obj);
-        for elem in obj {
-            let tag = elem.tag();
-            if is_creator(tag) || tag == PIXEL_DATA {
-                continue;
-            }
-            let creator = creator_of(&creators, tag);
-            let expected = engine::expected(
-                self.plan,
-                tag,
-                creator,
-                elem.vr(),
-                self.sop_class,
-                &self.seq_path,
-            );
-            let keeps = matches!(
-                expected,
-                Expected::Keep | Expected::ShiftDate | Expected::Regexp
-            );
-            let mut texts = values(elem);
-            if elem.vr() == VR::PN {
-                let parts: Vec<String> = texts
-                    .iter()
-                    .flat_map(|v| v.split(['^', '=']).map(str::to_string).collect::<Vec<_>>())
-                    .collect();
-                texts.extend(parts);
-            }
-            let modified = matches!(expected, Expected::ShiftDate | Expected::Regexp);
-            if keeps {
-                // inside a removed sequence, what the plan would keep is gone too, but it
-                // is not searched (only what the plan itself takes out is)
-                if !removed_above && !modified {
-                    self.kept.extend(values(elem));
-                }
-            } else if !texts.is_empty() {
-                let mut p = self.path.clone();
-                p.push((tag, None));
-                self.removed.push(Removed {
-                    path: ElementPath(p),
-                    texts,
-                    uid: elem.vr() == VR::UI && matches!(expected, Expected::Uid | Expected::Dummy),
-                });
-            }
-            if let Value::Sequence(seq) = elem.value() {
-                let gone = removed_above || matches!(expected, Expected::Delete | Expected::Empty);
-                self.seq_path.push(tag);
-                for (i, item) in seq.items().iter().enumerate() {
-                    self.path.push((tag, Some(i)));
-                    self.dataset(item, gone);
-                    self.path.pop();
-                }
-                self.seq_path.pop();
-            }
-        }
-    }
-}
+pub use crate::engine::clean::searchable;
 
 /// Every text value of an output, with its path (sequences included, at any depth).
 fn output_texts(

@@ -37,6 +37,11 @@ pub enum ApplyError {
         vr: VR,
         problem: crate::vr::LiteralProblem,
     },
+    /// An instance the plan does not let through (an encapsulated document): not an error
+    /// of the file, a decision (outcome `rejected`).
+    #[error("{reason}")]
+    #[diagnostic(code(anon::apply::rejected))]
+    Rejected { reason: String },
     /// Sequences nested deeper than the engine follows.
     #[error("sequences are nested more than {max} levels deep at {path}")]
     #[diagnostic(code(anon::apply::too_deep))]

@@ -59,11 +59,14 @@ pub(crate) struct Walker<'a> {
     seq_path: Vec<Tag>,
     /// the same with item indices, for error messages
     error_path: Vec<(Tag, Option<usize>)>,
+    /// the instance's identifying values, for `clean` (engine/clean.rs)
+    pub clean: Vec<String>,
 }
 
 impl<'a> Walker<'a> {
     pub fn new(plan: &'a Plan, keys: &'a Keys, sop_class: Option<String>, shift_days: i64) -> Self {
         Walker {
+            clean: Vec::new(),
             plan,
             keys,
             sop_class,
@@ -215,6 +218,13 @@ impl<'a> Walker<'a> {
             // a dummy sequence: its items are kept with the plan applied inside, and the
             // codes its items hold (a person's or an institution's identification code)
             // are replaced too, because the code is the identifying value
+            Step::Clean if vr == VR::SQ => {
+                let seq = self.inside_items(elem)?;
+                Some(super::clean::clean_content(seq, &self.clean, |e| {
+                    self.dummy(e)
+                }))
+            }
+            Step::Clean => Some(super::clean::clean_element(elem, &self.clean)),
             Step::Dummy if vr == VR::SQ => {
                 let seq = self.inside_items(elem)?;
                 Some(self.dummy_codes(seq))
@@ -364,8 +374,15 @@ impl<'a> Walker<'a> {
             return DataElement::empty(tag, VR::SQ);
         };
         let mut items: Vec<InMemDicomObject> = seq.into_items().into_vec();
+        // a dummy Content Sequence also replaces the text, name, date and time leaves
+        // of its content items (docs/semantics.md, "Structured reports")
+        let leaves: &[Tag] = if tag == super::sr::CONTENT_SEQUENCE {
+            &super::sr::LEAVES
+        } else {
+            &[]
+        };
         for item in &mut items {
-            for code in CODE_MACRO {
+            for &code in CODE_MACRO.iter().chain(leaves) {
                 if let Some(e) = item.take(code) {
                     item.put(self.dummy(e));
                 }

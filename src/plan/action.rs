@@ -96,6 +96,9 @@ pub enum Action {
     ShiftDate,
     /// `regexp "FIND" "REPLACE"`: the old tool's regular-expression substitution.
     Regexp(Box<Regexp>),
+    /// `clean` (`C`): free text with the instance's own identifying values taken out
+    /// (a sequence: kept, plan applied inside, its content items' text cleaned).
+    Clean,
     /// A PS3.15 combined action, resolved per element from the IOD.
     Combined(Combined),
 }
@@ -122,6 +125,7 @@ impl Action {
             Action::Hash => "hash",
             Action::ShiftDate => "shift-date",
             Action::Regexp(_) => "regexp",
+            Action::Clean => "clean",
             Action::Combined(c) => c.code(),
         }
     }
@@ -197,6 +201,15 @@ pub fn check_action_vr(action: &Action, vr: VR) -> Result<(), ActionVrProblem> {
         Action::Hash if matches!(vr, VR::DA | VR::DT | VR::TM | VR::AS) => {
             Err(ActionVrProblem::HashOnDate)
         }
+        Action::Clean
+            if matches!(
+                vr,
+                VR::LO | VR::LT | VR::SH | VR::ST | VR::UT | VR::UC | VR::PN | VR::SQ
+            ) =>
+        {
+            Ok(())
+        }
+        Action::Clean => Err(ActionVrProblem::NeedsText),
         Action::Hash | Action::Regexp(_) if is_text(vr) => Ok(()),
         Action::Hash | Action::Regexp(_) => Err(ActionVrProblem::NeedsText),
     }

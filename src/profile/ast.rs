@@ -66,6 +66,8 @@ pub enum ItemKind {
     Private(Spanned<Disposition>),
     /// `option NAME`
     Option(Spanned<String>),
+    /// `accept sop-class "UID"`
+    Accept(Spanned<String>),
     /// `SELECTOR ACTION ["ARG"...]`
     Rule(Rule),
 }

@@ -61,16 +61,25 @@ pub const BUILTINS: &[Builtin] = &[
         text: include_str!("../../profiles/retain-long-modified-dates.anon"),
         summary: "Retain Longitudinal Temporal Information with Modified Dates Option (keyed date shift)",
     },
+    Builtin {
+        name: "clean-descriptors",
+        text: include_str!("../../profiles/clean-descriptors.anon"),
+        summary: "Clean Descriptors Option: descriptions and comments kept, cleaned of the instance's identifying values",
+    },
+    Builtin {
+        name: "clean-structured-content",
+        text: include_str!("../../profiles/clean-structured-content.anon"),
+        summary: "Clean Structured Content Option: the text of structured reports kept, cleaned",
+    },
+    Builtin {
+        name: "clean-graphics",
+        text: include_str!("../../profiles/clean-graphics.anon"),
+        summary: "Clean Graphics Option: graphic annotation text kept, cleaned",
+    },
 ];
 
-/// PS3.15 options that need an action the tool does not have yet (`clean`).
+/// PS3.15 options that need pixel data cleaning, which the tool does not do.
 pub const UNSUPPORTED: &[(&str, &str)] = &[
-    ("clean-descriptors", "Clean Descriptors Option"),
-    (
-        "clean-structured-content",
-        "Clean Structured Content Option",
-    ),
-    ("clean-graphics", "Clean Graphics Option"),
     ("clean-pixel-data", "Clean Pixel Data Option"),
     (
         "clean-recognizable-visual-features",

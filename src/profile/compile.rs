@@ -148,6 +148,12 @@ impl Compiler<'_> {
                 }
             },
             ItemKind::Include(_) => {}
+            ItemKind::Accept(uid) => {
+                self.diags.push(super::conformance::accept_diagnostic(uid));
+                if crate::vr::valid_uid(&uid.node) && !uid.node.is_empty() {
+                    self.builder.accept(uid.node.clone());
+                }
+            }
             ItemKind::Rule(rule) => self.rule(file, rule),
         }
     }
@@ -275,9 +281,7 @@ impl Compiler<'_> {
             "X/Z/U*" | "X/Z/U" | "delete_or_empty_or_replace_UID" => {
                 arity(0, word).map(|()| Action::Combined(Combined::XZU))
             }
-            "C" | "clean" => Err(Diagnostic::new(Code::CleanNotSupported, "`clean` is not supported yet")
-                .label(rule.action.span, "not supported yet")
-                .help("cleaning keeps a value but removes what identifies in it, which needs review per attribute; use `replace`, `empty` or `delete` for now")),
+            "C" | "clean" => arity(0, "clean").map(|()| Action::Clean),
             _ => {
                 let mut sugg = suggest(word, ACTION_WORDS);
                 // words people reach for that mean an action of ours

@@ -82,7 +82,7 @@ impl Strictness {
             Action::Combined(Combined::XZ) => Strictness::Empty,
             Action::Combined(_) => Strictness::Dummy,
             Action::Replace | Action::Set(_) | Action::Hash | Action::Uid => Strictness::Dummy,
-            Action::ShiftDate => Strictness::Clean,
+            Action::ShiftDate | Action::Clean => Strictness::Clean,
             Action::Keep if vr == Some(VR::SQ) && code.starts_with("X/Z/U") => Strictness::Dummy,
             Action::Keep | Action::Regexp(_) => Strictness::Keep,
         }
@@ -474,6 +474,27 @@ fn private_rows(
             hard.push(d);
         }
     }
+}
+
+/// The diagnostics of `accept sop-class "UID"`: an error for a value that is not a UID, a
+/// warning otherwise (the accepted documents' content is not de-identified).
+pub fn accept_diagnostic(uid: &super::ast::Spanned<String>) -> Diagnostic {
+    let u = uid.node.as_str();
+    if u.is_empty() || !crate::vr::valid_uid(u) {
+        return Diagnostic::new(Code::BadSopClass, format!("`{u}` is not a SOP class UID"))
+            .label(uid.span, "not a UID")
+            .help("write the SOP class UID in digits and dots, like `1.2.840.10008.5.1.4.1.1.104.1` (Encapsulated PDF Storage)");
+    }
+    let what = match crate::engine::documents::document_class(u) {
+        Some(name) => format!("{name} instances"),
+        None => "instances of this SOP class".to_string(),
+    };
+    Diagnostic::new(
+        Code::DocumentAccepted,
+        format!("{what} will be written, but the document they hold is not de-identified"),
+    )
+    .label(uid.span, "accepted here")
+    .help("header rules cannot look into an encapsulated document (a PDF, a CDA, a mesh): review the documents yourself, or remove the statement to reject them")
 }
 
 /// How many rows a diagnostic lists before it points to `plan --conformance`.

@@ -77,8 +77,6 @@ codes! {
     NotADataElement = "anon::compile::not_a_data_element", Error;
     /// An action name the language does not know.
     UnknownAction = "anon::compile::unknown_action", Error;
-    /// `clean` (PS3.15 `C`), not implemented yet.
-    CleanNotSupported = "anon::compile::clean_not_supported", Error;
     /// An action given the wrong number of quoted arguments.
     WrongArguments = "anon::compile::wrong_arguments", Error;
     /// An action that cannot apply to the element's VR.
@@ -97,6 +95,10 @@ codes! {
     ClaimNotSatisfied = "anon::conformance::claim_not_satisfied", Error;
     /// An `option` of a built-in profile that a later rule breaks: the outputs do not claim it.
     ClaimWithdrawn = "anon::conformance::claim_withdrawn", Warning;
+    /// `accept sop-class "UID"` with a value that is not a UID.
+    BadSopClass = "anon::compile::bad_sop_class", Error;
+    /// `accept sop-class "UID"`: those documents are written without their content de-identified.
+    DocumentAccepted = "anon::lint::document_accepted", Warning;
     /// Two rules for the same selector in one file.
     DuplicateRule = "anon::lint::duplicate_rule", Warning;
     /// A rule that can never change the output.

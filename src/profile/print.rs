@@ -27,6 +27,7 @@ pub fn print_item(item: &ItemKind) -> String {
         ItemKind::Default(d) => format!("default {}", d.node.as_str()),
         ItemKind::Private(d) => format!("private {}", d.node.as_str()),
         ItemKind::Option(o) => format!("option {}", o.node),
+        ItemKind::Accept(u) => format!("accept sop-class {}", quote(&u.node)),
         ItemKind::Rule(r) => {
             let mut s = format!("{} {}", r.selector.node.text(), r.action.node);
             for a in &r.args {

@@ -200,9 +200,9 @@ impl Loader<'_> {
             {
                 Diagnostic::new(
                     Code::UnsupportedBuiltin,
-                    format!("`{shown}` is not supported yet: the {title} needs the `clean` action"),
+                    format!("`{shown}` is not supported: the {title} needs pixel data cleaning, which the tool does not do"),
                 )
-                .help("leave this option out; the basic profile removes or replaces these attributes instead of cleaning them")
+                .help("leave this option out; pixel data is copied byte for byte")
             } else {
                 let mut d = Diagnostic::new(
                     Code::UnknownBuiltin,

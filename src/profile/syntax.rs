@@ -155,6 +155,13 @@ fn to_item(file: FileId, pair: Pair<'_, Rule>, diags: &mut Diagnostics) -> Optio
             let n = tagged(&pair, "name")?;
             ItemKind::Option(Spanned::new(n.as_str().to_string(), span_of(file, &n)))
         }
+        Rule::accept_stmt => {
+            let uid = tagged(&pair, "uid")?;
+            ItemKind::Accept(Spanned::new(
+                string_value(file, &uid, diags),
+                span_of(file, &uid),
+            ))
+        }
         Rule::rule => {
             let sel = tagged(&pair, "selector")?;
             let selector = match sel.as_rule() {
@@ -197,6 +204,8 @@ fn describe(r: Rule) -> Option<&'static str> {
         Rule::kw_default => "`default`",
         Rule::kw_private => "`private`",
         Rule::kw_option => "`option`",
+        Rule::kw_accept => "`accept`",
+        Rule::kw_sop_class => "`sop-class`",
         _ => return None,
     })
 }

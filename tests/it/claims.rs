@@ -365,3 +365,18 @@ fn earlier_deidentification_is_kept_and_appended() {
     assert_eq!(codes_of(&out), ["113100", "113110"]);
     let _ = conformance::render(&profile::compile(&[builtin("basic")]).conformance);
 }
+
+#[test]
+fn clean_descriptors_earns_its_column() {
+    option_earns_its_column(DeidOption::CleanDescriptors, Longitudinal::Removed);
+}
+
+#[test]
+fn clean_structured_content_earns_its_column() {
+    option_earns_its_column(DeidOption::CleanStructuredContent, Longitudinal::Removed);
+}
+
+#[test]
+fn clean_graphics_earns_its_column() {
+    option_earns_its_column(DeidOption::CleanGraphics, Longitudinal::Removed);
+}

@@ -24,6 +24,7 @@ mod oracle;
 mod profiles;
 mod reader;
 mod reader_bounds;
+mod reports;
 mod resume;
 mod run;
 mod safety;

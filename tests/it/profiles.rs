@@ -85,17 +85,41 @@ const OPTION_COLUMNS: &[OptionColumn] = &[
             "day (TM) are kept: a shift by whole days does not change them.",
         ],
     },
+    OptionColumn {
+        header: "Clean Desc. Opt.",
+        option: DeidOption::CleanDescriptors,
+        about: &[
+            "Keeps descriptions, comments and labels with the instance's own identifying values",
+            "taken out (`clean`, docs/semantics.md) instead of removing them.",
+        ],
+    },
+    OptionColumn {
+        header: "Clean Struct. Cont. Opt.",
+        option: DeidOption::CleanStructuredContent,
+        about: &[
+            "Keeps the text of structured content (SR Content Sequence, acquisition context)",
+            "with the instance's own identifying values taken out (`clean`) instead of dummies.",
+        ],
+    },
+    OptionColumn {
+        header: "Clean Graph. Opt.",
+        option: DeidOption::CleanGraphics,
+        about: &[
+            "Keeps graphic annotations with their text cleaned of the instance's own",
+            "identifying values (`clean`) instead of removing them.",
+        ],
+    },
 ];
 
-/// The option columns that need `clean`, which the tool does not have yet.
-const CLEAN_COLUMNS: &[(&str, DeidOption)] = &[
-    ("Clean Desc. Opt.", DeidOption::CleanDescriptors),
-    (
-        "Clean Struct. Cont. Opt.",
-        DeidOption::CleanStructuredContent,
-    ),
-    ("Clean Graph. Opt.", DeidOption::CleanGraphics),
-];
+/// Whether `clean` applies to an attribute of this tag (a text VR or a sequence).
+fn cleanable(p: &TagPattern) -> Option<VR> {
+    p.exact().and_then(dictionary::vr_of).filter(|vr| {
+        matches!(
+            vr,
+            VR::LO | VR::LT | VR::SH | VR::ST | VR::UT | VR::UC | VR::PN | VR::SQ
+        )
+    })
+}
 
 // --- reading the tables ----------------------------------------------------------------
 
@@ -454,7 +478,7 @@ fn generate_option(col: &OptionColumn) -> String {
         );
     } else if cells.iter().any(|c| c.value == "C") {
         out.comment(
-            "K -> keep. C (clean) is not supported yet: those rows give no rule, so the basic action stays.",
+            "K -> keep, C -> clean (text and sequences; C on another VR gives no rule, the basic action stays).",
         );
     } else {
         out.comment("K -> keep.");
@@ -495,12 +519,20 @@ fn generate_option(col: &OptionColumn) -> String {
                     action_word(&basic_row.code)
                 )),
             },
-            ("C", false) if cell.conflict => out.comment(format!(
-                "{p} {name}: K and C in two rows of the 2023b table, read as C (the stricter); clean is not supported yet, the basic profile's action applies"
-            )),
-            ("C", false) => out.comment(format!(
-                "{p} {name}: C (clean) in PS3.15; clean is not supported yet, the basic profile's action applies"
-            )),
+            ("C", false) => match cleanable(p) {
+                Some(_) if cell.conflict => out.rule(
+                    rule_statement(&p.to_string(), "clean"),
+                    format!("{name} (K and C in two rows of the 2023b table: C, the stricter)"),
+                ),
+                Some(_) => out.rule(rule_statement(&p.to_string(), "clean"), name),
+                None => out.comment(format!(
+                    "{p} {name}: C in PS3.15, but `clean` works on text and sequences ({}); no rule, the basic profile's action ({}) applies",
+                    p.exact()
+                        .and_then(dictionary::vr_of)
+                        .map_or("VR unknown".to_string(), |v| format!("VR {v}")),
+                    action_word(&basic_row.code)
+                )),
+            },
             (other, _) => panic!("cell `{other}`"),
         }
     }
@@ -749,6 +781,10 @@ fn expected_overrides(col: &OptionColumn) -> (BTreeMap<Tag, Action>, BTreeSet<Ta
         }
         let action = if values.contains("C") {
             if col.option != DeidOption::RetainLongModifiedDates {
+                if cleanable(&TagPattern::Exact(tag)).is_none() {
+                    continue;
+                }
+                overrides.insert(tag, Action::Clean);
                 continue;
             }
             match dictionary::vr_of(tag) {
@@ -804,6 +840,7 @@ fn option_profiles_override_basic_as_the_table_says() {
         };
         assert_eq!(conflicts, expected_conflicts, "{name}");
         for tag in conflicts {
+            // AE titles: `clean` does not apply, the basic profile's delete stays
             assert_eq!(
                 plan.decide_public(tag).action(),
                 &Action::Delete,
@@ -924,7 +961,7 @@ fn every_shipped_profile_lints_clean() {
     // an option profile alone claims an option of a Basic Profile it does not apply:
     // the claim is withdrawn, with a warning
     for b in builtin::BUILTINS {
-        if b.name.starts_with("retain-") {
+        if b.name.starts_with("retain-") || b.name.starts_with("clean-") {
             let compiled = profile::compile(&[builtin(b.name)]);
             let codes: Vec<Code> = compiled.diagnostics.iter().map(|d| d.code).collect();
             assert_eq!(codes, [Code::ClaimWithdrawn], "{}", b.name);
@@ -934,7 +971,7 @@ fn every_shipped_profile_lints_clean() {
     // composed: basic with each option, and everything at once
     let mut all = vec![builtin("basic"), builtin("extra")];
     for b in builtin::BUILTINS {
-        if b.name.starts_with("retain-") {
+        if b.name.starts_with("retain-") || b.name.starts_with("clean-") {
             let plan = compile_clean(&[builtin("basic"), builtin(b.name)]);
             let option = DeidOption::from_name(b.name).unwrap();
             assert!(plan.claims().basic, "{}", b.name);
@@ -949,26 +986,19 @@ fn every_shipped_profile_lints_clean() {
 }
 
 #[test]
-fn every_option_column_is_shipped_or_refused() {
+fn every_option_column_is_shipped() {
     let (header, _) = read_tsv(OPTIONS_TSV);
     let option_headers: Vec<&String> = header.iter().skip(5).collect();
     assert_eq!(option_headers.len(), 10);
     for h in option_headers {
         if h == "Rtn. Safe Priv. Opt." {
             assert!(builtin::get("retain-safe-private").is_some());
-        } else if let Some(c) = OPTION_COLUMNS.iter().find(|c| c.header == h.as_str()) {
-            assert!(builtin::get(c.option.name()).is_some(), "{h}");
         } else {
-            let (_, option) = CLEAN_COLUMNS
+            let c = OPTION_COLUMNS
                 .iter()
-                .find(|(c, _)| c == h)
+                .find(|c| c.header == h.as_str())
                 .unwrap_or_else(|| panic!("column `{h}` is not handled"));
-            assert!(
-                builtin::UNSUPPORTED
-                    .iter()
-                    .any(|(n, _)| *n == option.name()),
-                "{h}"
-            );
+            assert!(builtin::get(c.option.name()).is_some(), "{h}");
         }
     }
 }
@@ -993,14 +1023,14 @@ fn clean_options_are_a_clear_error() {
             assert_eq!(
                 d[0].message,
                 format!(
-                    "`builtin:{name}` is not supported yet: the {title} needs the `clean` action"
+                    "`builtin:{name}` is not supported: the {title} needs pixel data cleaning, which the tool does not do"
                 )
             );
         }
     }
     let out = assert_cmd::Command::cargo_bin("dicom-anonymizer")
         .unwrap()
-        .args(["lint", "builtin:clean-descriptors"])
+        .args(["lint", "builtin:clean-pixel-data"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

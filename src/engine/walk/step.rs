@@ -16,6 +16,7 @@ pub(crate) enum Step<'p> {
     Hash,
     ShiftDate,
     Regexp(&'p Regexp),
+    Clean,
 }
 
 impl From<Branch> for Step<'_> {
@@ -31,7 +32,7 @@ impl From<Branch> for Step<'_> {
 }
 
 /// The action names that reports count, in the order of [`Step::kind`].
-pub(super) const STEP_NAMES: [&str; 8] = [
+pub(super) const STEP_NAMES: [&str; 9] = [
     "keep",
     "delete",
     "empty",
@@ -40,6 +41,7 @@ pub(super) const STEP_NAMES: [&str; 8] = [
     "hash",
     "shift-date",
     "regexp",
+    "clean",
 ];
 pub(super) const KEEP: usize = 0;
 pub(super) const DELETE: usize = 1;
@@ -56,6 +58,7 @@ impl Step<'_> {
             Step::Hash => 5,
             Step::ShiftDate => 6,
             Step::Regexp(_) => 7,
+            Step::Clean => 8,
         }
     }
 }

@@ -43,6 +43,7 @@ pub(crate) fn resolve_action<'p>(
         Action::Hash => Step::Hash,
         Action::ShiftDate => Step::ShiftDate,
         Action::Regexp(r) => Step::Regexp(r),
+        Action::Clean => Step::Clean,
         // `resolve` answers for every combined action; should it not, removing the
         // element is the choice that cannot leak
         Action::Combined(_) => Step::Delete,
@@ -62,7 +63,12 @@ pub(super) const CODE_MACRO: [Tag; 6] = [
 pub(super) fn needs_text(action: &Action) -> bool {
     matches!(
         action,
-        Action::Set(_) | Action::Uid | Action::Hash | Action::ShiftDate | Action::Regexp(_)
+        Action::Set(_)
+            | Action::Uid
+            | Action::Hash
+            | Action::ShiftDate
+            | Action::Regexp(_)
+            | Action::Clean
     )
 }
 
