@@ -143,6 +143,10 @@ pub fn searchable(value: &str) -> bool {
     if numeric && v.len() < 8 {
         return false;
     }
+    // a zero written with many digits (`0.000000`) is a measurement nobody is named by
+    if numeric && !v.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        return false;
+    }
     !v.chars().any(|c| c.is_control() || c == '\u{FFFD}')
 }
 
