@@ -14,10 +14,10 @@
 //! This module does no printing: every outcome goes to a callback (the CLI prints,
 //! writes the report and moves the progress bar there).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -41,7 +41,7 @@ pub enum Rename {
 /// Options of a run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Replace existing outputs (otherwise an existing output fails that file).
+    /// Replace existing outputs (otherwise an output already there is skipped: `exists`).
     pub overwrite: bool,
     /// Do everything except writing.
     pub dry_run: bool,
@@ -66,6 +66,10 @@ pub struct Batch<'a> {
     /// Output folders seen in this run: their absolute form (resolved once, not per
     /// file) and whether they were created.
     dirs: Mutex<HashMap<PathBuf, OutDir>>,
+    /// Outputs claimed by an input of this run (`--rename uid` can give two inputs one name).
+    claimed: Mutex<HashSet<PathBuf>>,
+    /// Set from outside (SIGINT, SIGTERM) to stop taking new files.
+    cancel: Arc<AtomicBool>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,7 +106,21 @@ impl<'a> Batch<'a> {
             dst_root: dst_root.to_path_buf(),
             src_root: absolute(src_root),
             dirs: Mutex::new(HashMap::new()),
+            claimed: Mutex::new(HashSet::new()),
+            cancel: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Stops taking new files once `cancel` is set (files already started finish, or
+    /// fail, and their temporary files are removed).
+    pub fn with_cancel(mut self, cancel: Arc<AtomicBool>) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    /// Whether the run was cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
     }
 
     /// Processes every input (in parallel) and hands each outcome to `on_outcome`, in
@@ -118,7 +136,7 @@ impl<'a> Batch<'a> {
             .build()?;
         pool.install(|| {
             inputs.par_iter().for_each(|input| {
-                if stop.load(Ordering::Relaxed) {
+                if stop.load(Ordering::Relaxed) || self.cancelled() {
                     return;
                 }
                 let outcome = match input {
@@ -138,6 +156,27 @@ impl<'a> Batch<'a> {
 
     /// De-identifies one file.
     pub fn process(&self, job: &Job) -> FileOutcome {
+        // a FIFO would block the read forever, a device never ends
+        match std::fs::metadata(&job.src) {
+            Ok(m) => {
+                if let Some(kind) = crate::small_file::kind_of(m.file_type()) {
+                    return FileOutcome::skipped(
+                        job.src.clone(),
+                        format!("{kind}, not a regular file"),
+                    );
+                }
+            }
+            Err(e) => {
+                return FileOutcome::failed(
+                    job.src.clone(),
+                    format!("could not read the file: {e}"),
+                );
+            }
+        }
+        // a run again: the input of an output already there is not even read
+        if self.options.rename == Rename::Keep && !self.options.overwrite && job.dst.exists() {
+            return self.exists(job.src.clone(), job.dst.clone());
+        }
         let instance = match self.deid.prepare(&job.src) {
             Ok(i) => i,
             Err(stop) => return stop.into_outcome(job.src.clone()),
@@ -154,6 +193,8 @@ impl<'a> Batch<'a> {
             counts: instance.counts().clone(),
             bytes: 0,
             read: Some(instance.read_mode()),
+            facts: Some(Box::new(instance.facts().clone())),
+            trailing_zeros_dropped: instance.trailing_padding(),
         };
         let fail = |mut o: FileOutcome, why: String| {
             o.outcome = Outcome::Failed;
@@ -166,14 +207,22 @@ impl<'a> Batch<'a> {
                 "the output would be inside the source tree; nothing was written".to_string(),
             );
         }
-        if !self.options.overwrite && out.exists() {
+        let first_claim = self
+            .claimed
+            .lock()
+            .map(|mut c| c.insert(out.clone()))
+            .unwrap_or(true);
+        if !first_claim {
             return fail(
                 outcome,
                 format!(
-                    "the output `{}` exists (use --overwrite to replace it)",
+                    "another input of this run has the same output `{}` (the same Study, Series and SOP Instance UIDs); nothing was written",
                     out.display()
                 ),
             );
+        }
+        if !self.options.overwrite && out.exists() {
+            return self.exists(job.src.clone(), out);
         }
         if self.options.dry_run {
             outcome.outcome = Outcome::WouldWrite;
@@ -186,6 +235,20 @@ impl<'a> Batch<'a> {
                 outcome
             }
             Err(why) => fail(outcome, why),
+        }
+    }
+
+    fn exists(&self, source: PathBuf, out: PathBuf) -> FileOutcome {
+        FileOutcome {
+            output: Some(out.clone()),
+            ..FileOutcome::skipped(
+                source,
+                format!(
+                    "{}: the output `{}` is already there (--overwrite replaces it)",
+                    crate::io::report::SKIP_EXISTS,
+                    out.display()
+                ),
+            )
         }
     }
 
@@ -243,7 +306,9 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    /// `DST/StudyInstanceUID/SeriesInstanceUID/SOPInstanceUID.dcm` (new UIDs).
+    /// `DST/StudyInstanceUID/SeriesInstanceUID/SOPInstanceUID.dcm` (new UIDs). A value
+    /// that is not a well-formed UID (digits in dot-separated components: never `..`,
+    /// `/` or empty) becomes `unknown`, so no name can leave DST.
     fn uid_path(&self, obj: &dicom_object::InMemDicomObject) -> PathBuf {
         let uid = |g: u16, e: u16| {
             obj.get(dicom_core::Tag(g, e))
@@ -253,7 +318,7 @@ impl<'a> Batch<'a> {
                         .ok()
                         .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
                 })
-                .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                .filter(|s| is_uid(s))
                 .unwrap_or_else(|| "unknown".to_string())
         };
         self.dst_root
@@ -261,6 +326,47 @@ impl<'a> Batch<'a> {
             .join(uid(0x0020, 0x000E))
             .join(format!("{}.dcm", uid(0x0008, 0x0018)))
     }
+}
+
+/// The prefix and suffix of the temporary files outputs are written to.
+pub const TEMP_PREFIX: &str = ".dcmanon-";
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// Removes the temporary files (`.dcmanon-*.tmp`) that a killed run left under `dst`;
+/// returns how many, and the ones that could not be removed. Links are not followed.
+pub fn remove_stale_temp_files(dst: &Path) -> (usize, Vec<String>) {
+    let mut removed = 0;
+    let mut errors = Vec::new();
+    if !dst.is_dir() {
+        return (0, errors);
+    }
+    for entry in walkdir::WalkDir::new(dst)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_file()
+            && name.starts_with(TEMP_PREFIX)
+            && name.ends_with(TEMP_SUFFIX)
+        {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) => errors.push(format!(
+                    "cannot remove the temporary file `{}`: {e}",
+                    crate::path_text::shown(entry.path())
+                )),
+            }
+        }
+    }
+    (removed, errors)
+}
+
+/// A UID as PS3.5 9.1 writes it: at most 64 characters, components of digits separated
+/// by single dots.
+fn is_uid(s: &str) -> bool {
+    s.len() <= 64
+        && s.split('.')
+            .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// De-identifies one file into `dst` (a file path; its folder is created), as `run`
@@ -287,4 +393,72 @@ pub fn deidentify_file(
     dst: &Path,
 ) -> FileOutcome {
     Deidentifier::new(plan, keys, Policy::default()).file(src, dst)
+}
+
+/// Keeps two runs out of one DST: a file `.dcmanon.lock` (`.dcmanon-K-of-N.lock` for a
+/// shard, so that shards can share DST) holding the process id, created when the run
+/// starts and removed when it ends. A lock whose process is gone (a killed run) is
+/// taken over.
+#[derive(Debug)]
+pub struct RunLock {
+    path: PathBuf,
+}
+
+impl RunLock {
+    /// Takes the lock of `dst` (created if needed); `Err` names the holder.
+    pub fn acquire(dst: &Path, shard: Option<(u32, u32)>) -> Result<RunLock, String> {
+        let name = match shard {
+            Some((k, n)) => format!(".dcmanon-{k}-of-{n}.lock"),
+            None => ".dcmanon.lock".to_string(),
+        };
+        deid::create_dir(dst)?;
+        let path = dst.join(name);
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write as _;
+                    let _ = writeln!(f, "{}", std::process::id());
+                    return Ok(RunLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|t| t.trim().parse::<u32>().ok());
+                    let alive = holder.is_none_or(|pid| {
+                        !cfg!(target_os = "linux") || Path::new(&format!("/proc/{pid}")).exists()
+                    });
+                    if alive {
+                        return Err(format!(
+                            "another run (process {}) is writing into `{}`; wait for it, or remove `{}` if no run is",
+                            holder.map_or_else(|| "?".to_string(), |p| p.to_string()),
+                            crate::path_text::shown(dst),
+                            crate::path_text::shown(&path)
+                        ));
+                    }
+                    // its process is gone: a killed run
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "cannot create the lock `{}`: {e}",
+                        crate::path_text::shown(&path)
+                    ));
+                }
+            }
+        }
+        Err(format!(
+            "cannot take the lock `{}`",
+            crate::path_text::shown(&path)
+        ))
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }

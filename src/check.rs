@@ -168,6 +168,8 @@ pub fn outputs(dst: &Path) -> Vec<PathBuf> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .map(|e| e.into_path())
+        // the run's manifest is not an output
+        .filter(|p| !crate::audit::manifest::is_manifest(p))
         .collect();
     files.sort();
     files

@@ -33,12 +33,15 @@ use crate::source::SourceMap;
 pub use profile_args::{ProfileArgs, profile_entries};
 
 pub mod check;
+pub mod check_manifest;
 pub mod convert;
 pub mod legacy;
+pub mod linkage;
 pub mod lint;
 pub mod plan;
 pub mod profile_args;
 pub mod run;
+pub mod run_audit;
 pub mod serve;
 
 /// How a command ended.
@@ -95,6 +98,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Convert a legacy JSON rule file (the old tools' `--dictionary` or `extra_rules.json`) to a `.anon` profile
     Convert(convert::ConvertArgs),
+    /// Decrypt linkage files: print the original -> new mappings, or find one patient or UID
+    Linkage(linkage::LinkageArgs),
     /// Run an anonymizing DICOM node: receive (C-STORE), de-identify, store or forward
     Serve(Box<serve::ServeArgs>),
     /// Print shell completions
@@ -205,6 +210,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Plan(a) => plan::plan(&a),
         Command::Check(a) => check::check(&a),
         Command::Convert(a) => convert::convert(&a),
+        Command::Linkage(a) => linkage::linkage(&a),
         Command::Serve(a) => serve::serve(&a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

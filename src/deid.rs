@@ -63,7 +63,7 @@ use dicom_object::{FileDicomObject, InMemDicomObject};
 
 use crate::engine::{Applied, Counts, Engine, Keys};
 use crate::io::read::{self, Loaded, ReadMode, ReadOptions};
-use crate::io::report::{FileOutcome, Outcome};
+use crate::io::report::{FileOutcome, InputFacts, Outcome};
 use crate::io::walk::absolute;
 use crate::io::{ReadError, write};
 use crate::plan::Plan;
@@ -149,6 +149,10 @@ impl Stopped {
             ReadError::Dicomdir => Stopped::Skipped(
                 "a DICOMDIR (it lists patient names; it is never copied)".to_string(),
             ),
+            // a README, `.DS_Store`, `Thumbs.db` next to the images: not an error
+            ReadError::NotDicom { reason } => {
+                Stopped::Skipped(format!("{}: {reason}", crate::io::report::SKIP_NOT_DICOM))
+            }
             e => Stopped::Failed(error_chain(&e)),
         }
     }
@@ -175,6 +179,7 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 pub struct Instance {
     loaded: Loaded,
     counts: Counts,
+    facts: InputFacts,
 }
 
 impl Instance {
@@ -186,6 +191,19 @@ impl Instance {
     /// Elements per action (combined actions as the branch they resolved to).
     pub fn counts(&self) -> &Counts {
         &self.counts
+    }
+
+    /// What the engine reported (mappings made, decisions left to fallbacks) and the
+    /// source's SOP class and transfer syntax, for the audit sinks (`crate::audit`).
+    /// Holds original values: never for logs.
+    pub fn facts(&self) -> &InputFacts {
+        &self.facts
+    }
+
+    /// Zero bytes after the input's last element, dropped (see
+    /// [`Loaded::trailing_padding`](crate::io::Loaded::trailing_padding)).
+    pub fn trailing_padding(&self) -> u64 {
+        self.loaded.trailing_padding()
     }
 
     /// How the source was read: `streamed`, `in-memory` or `bare-data-set`.
@@ -215,6 +233,8 @@ pub struct Deidentified {
     pub counts: Counts,
     /// How the input was read: `streamed`, `in-memory` or `bare-data-set`.
     pub read: &'static str,
+    /// See [`Instance::facts`].
+    pub facts: InputFacts,
 }
 
 /// A plan, a key and a policy: de-identifies files, buffers and data sets. Cheap to
@@ -256,10 +276,27 @@ impl<'a> Deidentifier<'a> {
 
     /// Steps 2 and 3 of the [module docs](self) on a loaded file.
     fn finish(&self, mut loaded: Loaded) -> Result<Instance, Stopped> {
-        let Applied { mut counts, .. } = self
+        let (sop_class, transfer_syntax) = {
+            let meta = loaded.object.meta();
+            let text = |s: &str| {
+                Some(s.trim_end_matches(['\0', ' ']).to_string()).filter(|s| !s.is_empty())
+            };
+            (
+                text(&meta.media_storage_sop_class_uid),
+                text(meta.transfer_syntax()),
+            )
+        };
+        let Applied {
+            mut counts,
+            mut facts,
+            ..
+        } = self
             .engine
             .apply_file(&mut loaded.object)
             .map_err(Stopped::apply)?;
+        if let Some(vr) = loaded.streamed_pixel_vr() {
+            self.engine.note_streamed_pixel_data(&mut facts, vr);
+        }
         // the engine never saw a streamed Pixel Data: count it as the plan decides it,
         // so that a report does not depend on how the file was read
         if loaded.streamed_pixel_bytes().is_some() {
@@ -275,7 +312,15 @@ impl<'a> Deidentifier<'a> {
         }
         // policy steps (rejects, pixel rules, linkage) go here: they see the loaded
         // source and the de-identified object, and may stop the instance
-        Ok(Instance { loaded, counts })
+        Ok(Instance {
+            loaded,
+            counts,
+            facts: InputFacts {
+                sop_class,
+                transfer_syntax,
+                applied: facts,
+            },
+        })
     }
 
     /// De-identifies a Part 10 file (or a bare data set) held in memory. The output is
@@ -287,7 +332,11 @@ impl<'a> Deidentifier<'a> {
         let mut src = tempfile::tempfile().map_err(|e| io("create", e))?;
         src.write_all(input).map_err(|e| io("write", e))?;
         let instance = self.prepare_open(src)?;
-        let (counts, read) = (instance.counts.clone(), instance.read_mode());
+        let (counts, read, facts) = (
+            instance.counts.clone(),
+            instance.read_mode(),
+            instance.facts.clone(),
+        );
         let mut out = tempfile::tempfile().map_err(|e| io("create", e))?;
         let written = instance.write_to(&mut out)?;
         let mut bytes = Vec::with_capacity(usize::try_from(written).unwrap_or(0));
@@ -298,6 +347,7 @@ impl<'a> Deidentifier<'a> {
             bytes,
             counts,
             read,
+            facts,
         })
     }
 
@@ -333,6 +383,8 @@ impl<'a> Deidentifier<'a> {
             counts: instance.counts.clone(),
             bytes: 0,
             read: Some(instance.read_mode()),
+            facts: Some(Box::new(instance.facts.clone())),
+            trailing_zeros_dropped: instance.trailing_padding(),
         };
         let out_abs = match dst.file_name() {
             Some(name) => absolute(parent_of(dst)).join(name),
@@ -379,7 +431,9 @@ pub(crate) fn persist(
     let dir = parent_of(out);
     ensure_dir(dir, false)?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".dcmanon-").suffix(".tmp");
+    builder
+        .prefix(crate::batch::TEMP_PREFIX)
+        .suffix(crate::batch::TEMP_SUFFIX);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

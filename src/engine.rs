@@ -25,12 +25,14 @@ use crate::plan::{Decision, DeidOption, Plan};
 pub mod clean;
 pub mod documents;
 pub mod error;
+pub mod facts;
 pub mod keyed;
 pub mod resolve;
 pub mod sr;
 mod walk;
 
 pub use error::{ApplyError, ElementPath};
+pub use facts::{BlockFate, Facts, Mapping};
 pub use keyed::{KeyError, Keys};
 pub use resolve::{Branch, IodType, Resolution, resolve};
 pub use walk::MAX_DEPTH;
@@ -145,6 +147,9 @@ pub struct Applied {
     pub counts: Counts,
     /// Whether any date was shifted.
     pub dates_shifted: bool,
+    /// The mappings made and the decisions left to fallbacks (holds original values:
+    /// for the audit sinks only, never for logs).
+    pub facts: Facts,
 }
 
 /// Applies a plan to data sets with a key.
@@ -196,15 +201,37 @@ impl<'a> Engine<'a> {
             .and_then(walk::text_of)
             .filter(|s| !s.is_empty());
         let shift_days = self.keys.date_shift_days(&Self::patient_key(obj));
+        let linked = |obj: &InMemDicomObject| {
+            facts::LINKED.map(|t| obj.get(t).and_then(walk::text_of).unwrap_or_default())
+        };
+        let originals = linked(obj);
         let earlier = Earlier::of(obj);
         let mut w = walk::Walker::new(self.plan, self.keys, sop_class, shift_days);
         if self.cleans {
             w.clean = clean::needles(&clean::identifying_values(self.plan, obj));
         }
         w.dataset(obj)?;
+        let mappings = facts::LINKED
+            .iter()
+            .zip(originals)
+            .zip(linked(obj))
+            .filter(|((_, original), _)| !original.trim().is_empty())
+            .map(|((tag, original), new)| Mapping {
+                tag: *tag,
+                original,
+                new,
+            })
+            .collect();
+        let (kept_by_default, private_blocks) = w.facts.finish();
         let applied = Applied {
             counts: w.counts.to_map(),
             dates_shifted: w.dates_shifted,
+            facts: Facts {
+                mappings,
+                shift_days: w.dates_shifted.then_some(shift_days),
+                kept_by_default,
+                private_blocks,
+            },
         };
         self.write_deid_attributes(obj, earlier);
         Ok(applied)
@@ -254,6 +281,19 @@ impl<'a> Engine<'a> {
             m.private_information = None;
         });
         Ok(applied)
+    }
+
+    /// Adds to `facts` a top-level Pixel Data of `vr` that the walk never saw (the I/O
+    /// layer kept it on disk), as the plan decides it: kept by `default keep` or not.
+    pub fn note_streamed_pixel_data(&self, facts: &mut Facts, vr: VR) {
+        let pixel = Tag(0x7FE0, 0x0010);
+        if let Decision::Fallback(f) = self.plan.decide_public(pixel) {
+            if f.disposition == crate::plan::Disposition::Keep {
+                facts.kept_by_default.push((pixel, vr));
+                facts.kept_by_default.sort_unstable();
+                facts.kept_by_default.dedup();
+            }
+        }
     }
 
     /// Whether the plan deletes the top-level Pixel Data (7FE0,0010): the I/O layer then

@@ -93,6 +93,7 @@
 //! is the command line. Errors never contain element values: they are
 //! PHI.
 
+pub mod audit;
 pub mod batch;
 pub mod check;
 pub mod cli;

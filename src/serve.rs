@@ -36,6 +36,7 @@ pub mod listener;
 pub mod report;
 pub mod sink;
 pub mod spool;
+pub mod tls;
 
 pub use listener::serve;
 
@@ -167,6 +168,8 @@ pub struct Config {
     /// Wait after a failed send from the spool (doubles up to 32 times).
     pub retry: Duration,
     pub report: Option<PathBuf>,
+    /// DICOM over TLS on the listening port (see [`tls::server_config`]).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 struct Slot {
@@ -182,6 +185,7 @@ pub(crate) struct Shared {
     pub limits: Limits,
     pub allow: Vec<AllowRule>,
     pub options: ServerAssociationOptions<'static, AcceptAny, DefaultNegotiation>,
+    pub tls: Option<tls::Terminator>,
     stop: Arc<AtomicBool>,
     slots: Mutex<HashMap<u64, Slot>>,
 }

@@ -399,6 +399,15 @@ def _keep_private(keep_private: bool, delete_private_tags: Optional[bool]) -> bo
 def _encode(dataset: Any) -> bytes:
     """The dataset as a Part 10 file (pydicom writes it). A dataset without file meta
     gets one for the trip: explicit VR little endian, so that its VRs are kept."""
+    try:
+        return _encode_unchecked(dataset)
+    except AnonymizationError:
+        raise
+    except Exception as e:  # the message of pydicom's error may hold a value
+        raise AnonymizationError("failed", f"pydicom could not encode the dataset ({type(e).__name__})") from None
+
+
+def _encode_unchecked(dataset: Any) -> bytes:
     import pydicom
     from pydicom.dataset import FileMetaDataset
     from pydicom.datadict import dictionary_VR
@@ -461,7 +470,10 @@ def _encode(dataset: Any) -> bytes:
 def _decode(data: bytes) -> Any:
     import pydicom
 
-    return pydicom.dcmread(io.BytesIO(data), force=True)
+    try:
+        return pydicom.dcmread(io.BytesIO(data), force=True)
+    except Exception as e:  # the message of pydicom's error may hold a value
+        raise AnonymizationError("failed", f"pydicom could not read the result ({type(e).__name__})") from None
 
 
 def _replace_contents(dataset: Any, new: Any) -> None:

@@ -95,3 +95,14 @@ def test_errors_never_hold_values():
     with pytest.raises(da.AnonymizationError) as e:
         da._deidentify(da._plan(None, "", False), da._key(b"0123456789abcdef"), b"Canary^Secret not DICOM")
     assert "Canary" not in str(e.value) and e.value.outcome == "failed"
+
+
+def test_a_dataset_pydicom_cannot_encode_fails_without_its_value():
+    ds = pydicom.Dataset()
+    ds.PatientName = "Doe^Jane"
+    ds.add_new((0x0010, 0x0020), "US", "Canary-not-a-number")
+    with pytest.raises(da.AnonymizationError) as e:
+        da.anonymize_dataset(ds, key=b"0123456789abcdef")
+    assert e.value.outcome == "failed"
+    assert "Canary" not in str(e.value)
+    assert e.value.__cause__ is None and e.value.__suppress_context__

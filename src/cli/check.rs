@@ -25,6 +25,7 @@ pub enum CheckFormat {
   dicom-anonymizer check deidentified/
   dicom-anonymizer check --source scans/ deidentified/
   dicom-anonymizer check --profile builtin:basic --profile site.anon --format json out/
+  dicom-anonymizer check --manifest out/manifest.json --public-key sign.pub.pem out/
 
 With --source, each output is compared with the file at the same relative path under SRC
 (outputs written with --rename uid cannot be matched). Findings name files and tag paths,
@@ -43,6 +44,12 @@ pub struct CheckArgs {
     /// Worker threads (default: all cores)
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub jobs: usize,
+    /// Verify DST against run manifests instead (repeatable, e.g. one per shard): every listed output is there with its bytes, nothing else is
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Vec<PathBuf>,
+    /// With --manifest: the ed25519 public key (PEM) the manifests must be signed with
+    #[arg(long, value_name = "PEM", requires = "manifest")]
+    pub public_key: Option<PathBuf>,
     /// How to write profile diagnostics
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     pub error_format: ErrorFormat,
@@ -52,6 +59,9 @@ pub struct CheckArgs {
 }
 
 pub fn check(args: &CheckArgs) -> ExitStatus {
+    if !args.manifest.is_empty() {
+        return super::check_manifest::check_manifest(args);
+    }
     let plan = match args.profile.plan(args.error_format) {
         Ok(p) => p,
         Err(status) => return status,

@@ -18,6 +18,7 @@ pub const COMMANDS: &[&str] = &[
     "plan",
     "convert",
     "check",
+    "linkage",
     "serve",
     "completions",
     "help",

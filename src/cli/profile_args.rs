@@ -115,6 +115,20 @@ impl ProfileArgs {
         Ok(entries)
     }
 
+    /// Compiles the chosen profiles, keeping the sources (their texts, for the manifest);
+    /// on failure prints why and gives the exit status.
+    pub fn compiled(
+        &self,
+        format: ErrorFormat,
+    ) -> Result<(Plan, crate::source::SourceMap), ExitStatus> {
+        let entries = self.entries().map_err(|msg| {
+            eprintln!("error: {msg}");
+            ExitStatus::Usage
+        })?;
+        let c = compile_or_report(&entries, format, false)?;
+        Ok((c.plan.ok_or(ExitStatus::Usage)?, c.sources))
+    }
+
     /// Compiles the chosen profiles; on failure prints why and gives the exit status.
     pub fn plan(&self, format: ErrorFormat) -> Result<Plan, ExitStatus> {
         let entries = self.entries().map_err(|msg| {

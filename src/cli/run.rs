@@ -2,7 +2,8 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clap::Args;
@@ -23,7 +24,7 @@ use crate::path_text::{escape_controls, shown};
   dicom-anonymizer run -t PatientID 'replace "SUBJ-001"' --report run.jsonl scans/ out/
   dicom-anonymizer run --shard 2/8 --key-file key.bin /data/in /data/out
 
-Exit status: 0 every file written (or skipped), 1 some files failed or were rejected, 2 usage or profile error."#)]
+Exit status: 0 every file written or skipped (not DICOM, already there, ...), 1 some files failed or were rejected, or the run was interrupted, 2 usage or profile error."#)]
 pub struct RunArgs {
     /// A DICOM file, a folder, or a nested tree
     pub src: PathBuf,
@@ -41,7 +42,7 @@ pub struct RunArgs {
     /// Do everything except writing outputs
     #[arg(long)]
     pub dry_run: bool,
-    /// Replace outputs that exist (otherwise such a file fails)
+    /// Replace outputs that exist (otherwise they are skipped, so running again resumes)
     #[arg(long)]
     pub overwrite: bool,
     /// Name outputs from the new UIDs: Study/Series/SOPInstance.dcm
@@ -70,6 +71,8 @@ pub struct RunArgs {
     pub error_format: ErrorFormat,
     #[command(flatten)]
     pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub audit: super::run_audit::AuditArgs,
 }
 
 /// `--type`: how much of SRC a run takes (the old tool's option).
@@ -108,6 +111,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
+/// Whether SRC is a folder (its outputs go into the folder DST, which can hold a lock).
+fn inputs_go_to_a_folder(src: &std::path::Path) -> bool {
+    src.is_dir()
+}
+
 /// A rate for the progress bar: whole files per second, with thousands separators.
 fn rate(per_sec: f64) -> String {
     let n = per_sec.max(0.0).round() as u64;
@@ -123,7 +131,7 @@ fn rate(per_sec: f64) -> String {
 }
 
 pub fn run(args: &RunArgs) -> ExitStatus {
-    let plan = match args.profile.plan(args.error_format) {
+    let (plan, sources) = match args.profile.compiled(args.error_format) {
         Ok(p) => p,
         Err(status) => return status,
     };
@@ -213,6 +221,22 @@ pub fn run(args: &RunArgs) -> ExitStatus {
             }
         },
     };
+    let sinks = match args.audit.sinks(&super::run_audit::RunContext {
+        plan: &plan,
+        sources: &sources,
+        keys: &keys,
+        shard,
+        src: &args.src,
+        dst: &args.dst,
+        inputs: &inputs,
+        dry_run: args.dry_run,
+        overwrite: args.overwrite,
+        hide_sources: args.rename == Rename::Uid,
+        report: args.report.as_deref(),
+    }) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
     let read = ReadOptions {
         max_in_memory_bytes: args.max_in_memory,
         ..ReadOptions::default()
@@ -226,8 +250,41 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         fail_fast: args.fail_fast,
         read,
     };
+    // one run per DST (per shard): taken before the leftovers of a killed run are removed
+    let _lock = if args.dry_run || !inputs_go_to_a_folder(&args.src) {
+        None
+    } else {
+        match crate::batch::RunLock::acquire(&args.dst, shard.map(|s| (s.index, s.count))) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                say!("error: {}", escape_controls(&e));
+                return ExitStatus::Usage;
+            }
+        }
+    };
+    if !args.dry_run && shard.is_none() {
+        // left by a run that was killed (a run with --shard may share DST with other
+        // shards still writing: it leaves them)
+        let (removed, errors) = crate::batch::remove_stale_temp_files(&args.dst);
+        if removed > 0 {
+            say!(
+                "note: removed {removed} temporary file(s) left in the output by an interrupted run"
+            );
+        }
+        for e in errors {
+            say!("warning: {}", escape_controls(&e));
+        }
+    }
+    // SIGINT/SIGTERM: stop taking files, finish the ones started, flush the report and
+    // print the summary; a second signal ends the process at once
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, cancel.clone());
+        let _ = signal_hook::flag::register(signal, cancel.clone());
+    }
     let deid = Deidentifier::new(&plan, &keys, policy);
-    let batch = Batch::with_deidentifier(deid, options, &args.src, &args.dst);
+    let batch =
+        Batch::with_deidentifier(deid, options, &args.src, &args.dst).with_cancel(cancel.clone());
     let progress = if !args.quiet && std::io::stderr().is_terminal() && inputs.len() > 1 {
         let pb = indicatif::ProgressBar::new(inputs.len() as u64);
         pb.set_style(
@@ -249,6 +306,7 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     let start = Instant::now();
     let state = Mutex::new((Summary::default(), report.take(), false));
     let on_outcome = |o: &FileOutcome| {
+        sinks.audit.record(o);
         let Ok(mut s) = state.lock() else {
             return;
         };
@@ -261,6 +319,11 @@ pub fn run(args: &RunArgs) -> ExitStatus {
                     escape_controls(o.error.as_deref().unwrap_or("failed"))
                 );
             }),
+            // outputs already there (a run again) are only counted: there can be millions
+            Outcome::Skipped
+                if o.error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with(crate::io::report::SKIP_EXISTS)) => {}
             Outcome::Skipped => progress.suspend(|| {
                 say!(
                     "{}: skipped: {}",
@@ -304,19 +367,41 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     } else {
         String::new()
     };
+    let mut why_skipped = Vec::new();
+    if summary.not_dicom > 0 {
+        why_skipped.push(format!("{} not DICOM", summary.not_dicom));
+    }
+    if summary.already_there > 0 {
+        why_skipped.push(format!("{} already there", summary.already_there));
+    }
+    let why_skipped = if why_skipped.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", why_skipped.join(", "))
+    };
+    let interrupted = batch.cancelled();
+    if interrupted {
+        let not_started = (inputs.len() as u64).saturating_sub(summary.total());
+        say!(
+            "interrupted: {not_started} input(s) not started; run the same command again to resume (outputs already there are skipped)"
+        );
+    }
     say!(
-        "{written}, {} skipped{rejected}, {} failed; {:.1} MB in {:.2} s ({} files/s)",
+        "{written}, {} skipped{why_skipped}{rejected}, {} failed; {:.1} MB in {:.2} s ({} files/s)",
         summary.skipped,
         summary.failed,
         summary.bytes as f64 / 1e6,
         secs,
         rate(summary.total() as f64 / secs.max(1e-9))
     );
+    if !sinks.finish() {
+        return ExitStatus::Failure;
+    }
     if report_failed {
         say!("error: the report could not be written completely");
         return ExitStatus::Failure;
     }
-    if summary.failed > 0 || summary.rejected > 0 {
+    if summary.failed > 0 || summary.rejected > 0 || interrupted {
         ExitStatus::Failure
     } else {
         ExitStatus::Success

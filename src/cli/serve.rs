@@ -65,6 +65,15 @@ pub struct ServeArgs {
     /// Seconds one message (command and data set) may take to arrive
     #[arg(long, value_name = "SECS", default_value_t = 600.0)]
     pub message_timeout: f64,
+    /// DICOM over TLS: the server's certificate chain (PEM); needs --tls-key
+    #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM)
+    #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// With TLS: require client certificates signed by these CAs (PEM)
+    #[arg(long, value_name = "CA.pem", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
     /// Append one JSON line per instance: source, output, outcome, error, counts, status, calling AE, association
     #[arg(long, value_name = "FILE.jsonl")]
     pub report: Option<PathBuf>,
@@ -101,7 +110,16 @@ fn config(args: &ServeArgs) -> Result<Config, String> {
     if !(4096..=(1 << 30)).contains(&args.max_pdu) {
         return Err("--max-pdu must be between 4096 and 1073741824".into());
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::serve::tls::server_config(
+            cert,
+            key,
+            args.tls_client_ca.as_deref(),
+        )?),
+        _ => None,
+    };
     Ok(Config {
+        tls,
         listen: args.listen.clone(),
         ae_title: args.ae_title.trim().to_string(),
         allow: args.allow.clone(),

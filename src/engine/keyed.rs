@@ -96,6 +96,16 @@ impl Keys {
         Ok(k)
     }
 
+    /// A fingerprint of the key: the first 128 bits (hex) of its HMAC of a constant. It
+    /// tells whether two runs used the same key and reveals nothing about the key.
+    pub fn fingerprint(&self) -> String {
+        self.digest("fingerprint", b"dicom-anonymizer key fingerprint")
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Whether this key was made up for this run.
     pub fn is_random(&self) -> bool {
         self.random

@@ -53,6 +53,8 @@ pub(crate) struct Walker<'a> {
     pub shift_days: i64,
     pub counts: StepCounts,
     pub dates_shifted: bool,
+    /// mappings and fallback decisions, for the audit sinks
+    pub facts: super::facts::Recorder,
     /// tags of the enclosing sequences, for IOD look-ups
     seq_path: Vec<Tag>,
     /// the same with item indices, for error messages
@@ -71,6 +73,7 @@ impl<'a> Walker<'a> {
             shift_days,
             counts: StepCounts::default(),
             dates_shifted: false,
+            facts: super::facts::Recorder::default(),
             seq_path: Vec::new(),
             error_path: Vec::new(),
         }
@@ -97,6 +100,8 @@ impl<'a> Walker<'a> {
         let mut changes: Vec<(Tag, Fate<'a>)> = Vec::new();
         let mut overlays: Vec<u16> = Vec::new();
         let mut has_creators = false;
+        let mut private: Vec<Tag> = Vec::new();
+        let mark = self.facts.mark();
         for elem in obj.iter() {
             let tag = elem.tag();
             if is_overlay_data(tag) {
@@ -111,7 +116,12 @@ impl<'a> Walker<'a> {
                 changes.push((tag, Fate::Delete));
                 continue;
             }
-            let action = plan.decide(tag, creator_of(&creators, tag)).action();
+            if tag.group() % 2 == 1 {
+                private.push(tag);
+            }
+            let decision = plan.decide(tag, creator_of(&creators, tag));
+            self.facts.decided(tag, elem.vr(), &decision);
+            let action = decision.action();
             match action {
                 // `keep` leaves every element but sequences (walked inside) and UN
                 // (re-typed first) as it is (`resolve_action` gives `Keep` for it)
@@ -140,10 +150,13 @@ impl<'a> Walker<'a> {
             }
         }
         for group in overlays {
-            self.drop_overlay_without_data(obj, group);
+            if self.drop_overlay_without_data(obj, group) {
+                self.facts.removed_group(mark, group);
+            }
         }
         if has_creators {
             drop_orphan_creators(obj);
+            self.facts.blocks(&creators, &private, obj.tags());
         }
         Ok(())
     }
@@ -151,19 +164,20 @@ impl<'a> Walker<'a> {
     /// An overlay group whose Overlay Data (60xx,3000) the plan removed or emptied is
     /// removed whole: an Overlay Plane module without its data violates every IOD (Overlay
     /// Data is Type 1), and the module is optional wherever it appears.
-    fn drop_overlay_without_data(&mut self, obj: &mut InMemDicomObject, group: u16) {
+    fn drop_overlay_without_data(&mut self, obj: &mut InMemDicomObject, group: u16) -> bool {
         let data = Tag(group, 0x3000);
         let has_data = obj
             .get(data)
             .is_some_and(|e| !matches!(e.value(), Value::Primitive(PrimitiveValue::Empty)));
         if has_data {
-            return;
+            return false;
         }
         let rest: Vec<Tag> = obj.tags().filter(|t| t.group() == group).collect();
         for t in rest {
             obj.remove_element(t);
             self.counts.add(DELETE);
         }
+        true
     }
 
     fn element(

@@ -86,8 +86,13 @@ pub fn two_readings(bytes: &[u8]) -> Option<Readings> {
         let decoder: Box<dyn DecodeFrom<Cursor<&[u8]>>> = ts.decoder_for()?;
         scan::scan_traced(&mut Cursor::new(data), &*decoder, 0, len, explicit, little)
     };
-    let scan = match scanned {
-        Ok((_, seen)) => seen,
+    let (scan, data) = match scanned {
+        // dicom-object is given the data set without its trailing zero padding
+        Ok((report, seen)) => (
+            seen,
+            data.get(..usize::try_from(report.data_end).unwrap_or(data.len()))
+                .unwrap_or(data),
+        ),
         Err(e) => {
             return Some(Readings {
                 scan: Err(format!("{e:?}")),
@@ -95,6 +100,7 @@ pub fn two_readings(bytes: &[u8]) -> Option<Readings> {
             });
         }
     };
+    let len = data.len() as u64;
     let parser = if flexible {
         let decoder = StatefulDecoder::new(
             data,

@@ -122,6 +122,20 @@ pub enum ReadError {
     )]
     Dicomdir,
 
+    /// The data set has no SOP Class UID or no SOP Instance UID: the file meta of the
+    /// output could not name it.
+    #[error("unreadable: the data set has no {}", sop_name(*tag))]
+    #[diagnostic(
+        code(anon::io::read::missing_sop_uid),
+        help(
+            "a Part 10 file names its SOP Class and Instance in the file meta; a data set without them cannot be written as one"
+        )
+    )]
+    MissingSopUid {
+        /// (0008,0016) or (0008,0018).
+        tag: Tag,
+    },
+
     /// The data set could not be parsed.
     #[error("unreadable: malformed data set")]
     #[diagnostic(code(anon::io::read::malformed))]
@@ -158,6 +172,8 @@ pub enum ReadErrorKind {
     TooLarge,
     /// [`ReadError::Dicomdir`]
     Dicomdir,
+    /// [`ReadError::MissingSopUid`]
+    MissingSopUid,
     /// [`ReadError::Malformed`]
     Malformed,
 }
@@ -177,6 +193,7 @@ impl ReadError {
             ReadError::UnsupportedTransferSyntax { .. } => ReadErrorKind::UnsupportedTransferSyntax,
             ReadError::TooLarge { .. } => ReadErrorKind::TooLarge,
             ReadError::Dicomdir => ReadErrorKind::Dicomdir,
+            ReadError::MissingSopUid { .. } => ReadErrorKind::MissingSopUid,
             ReadError::Malformed { .. } => ReadErrorKind::Malformed,
         }
     }
@@ -186,6 +203,15 @@ impl From<std::io::Error> for ReadError {
     fn from(source: std::io::Error) -> Self {
         ReadError::Io { source }
     }
+}
+
+fn sop_name(tag: Tag) -> String {
+    let name = if tag == dicom_dictionary_std::tags::SOP_CLASS_UID {
+        "SOP Class UID"
+    } else {
+        "SOP Instance UID"
+    };
+    format!("{name} {tag}")
 }
 
 /// What a non-DICOM file looks like.

@@ -82,11 +82,11 @@ pub fn load_open(file: File, opts: &ReadOptions) -> Result<Loaded, ReadError> {
     let n = read_up_to(&mut r, &mut first)?;
     let first = first.get(..n).unwrap_or_default();
     if first.get(128..132) == Some(b"DICM") {
-        load_part10(r, 128, file_len, opts)
+        load_part10(r, 128, file_len, opts).and_then(with_sop_uids)
     } else if first.get(..4) == Some(b"DICM") {
-        load_part10(r, 0, file_len, opts)
+        load_part10(r, 0, file_len, opts).and_then(with_sop_uids)
     } else if let Some(encoding) = detect_bare(first, file_len) {
-        load_bare(r, encoding, file_len, opts)
+        load_bare(r, encoding, file_len, opts).and_then(with_sop_uids)
     } else {
         Err(ReadError::NotDicom {
             reason: NotDicomReason::NoMagic,
@@ -193,6 +193,8 @@ fn load_part10(
     if report.dicomdir {
         return Err(ReadError::Dicomdir);
     }
+    let data_end = report.data_end;
+    let padding = file_len - data_end;
 
     // INVARIANT: streaming needs a complete walk (so `range.value_end <= file_len` and the
     // bytes between header and trailer are exactly the Pixel Data value) and a root layout
@@ -224,11 +226,11 @@ fn load_part10(
                 .read_until(tags::PIXEL_DATA)
                 .from_reader(&mut r)
                 .map_err(|e| dataset_error(&e, TruncatedIn::Header, file_len))?;
-            if range.value_end < file_len {
+            if range.value_end < data_end {
                 r.seek(SeekFrom::Start(range.value_end))?;
                 let cs = charset_of(&object);
                 let after = InMemDicomObject::read_dataset_with_ts_cs(
-                    (&mut r).take(file_len - range.value_end),
+                    (&mut r).take(data_end - range.value_end),
                     ts,
                     cs,
                 )
@@ -247,6 +249,7 @@ fn load_part10(
                 mode: ReadMode::Streamed,
                 ts_uid,
                 had_meta: true,
+                padding,
                 pixel: Some(StreamedPixels {
                     source: r.into_inner(),
                     source_len: file_len,
@@ -259,7 +262,7 @@ fn load_part10(
             let object = if flexible {
                 r.seek(SeekFrom::Start(dataset_start))?;
                 let decoder = StatefulDecoder::new(
-                    &mut r,
+                    (&mut r).take(data_end - dataset_start),
                     StandardAdaptiveVRLittleEndianDecoder::default(),
                     BasicDecoder::from(Endianness::Little),
                     SpecificCharacterSet::default(),
@@ -271,7 +274,7 @@ fn load_part10(
                 r.seek(SeekFrom::Start(0))?;
                 OpenFileOptions::new()
                     .read_preamble(preamble)
-                    .from_reader(&mut r)
+                    .from_reader((&mut r).take(data_end))
                     .map_err(|e| dataset_error(&e, TruncatedIn::Header, file_len))?
             };
             check_dicomdir_dataset(&object)?;
@@ -281,6 +284,7 @@ fn load_part10(
                 mode: ReadMode::InMemory { reason },
                 ts_uid,
                 had_meta: true,
+                padding,
                 pixel: None,
             })
         }
@@ -314,6 +318,31 @@ fn implicit_first_header(h: [u8; 8], rest: u64) -> bool {
     }
     let len = u32::from_le_bytes([b4, b5, b6, b7]);
     len == u32::MAX || u64::from(len) <= rest
+}
+
+/// Refuse a file whose output would carry an empty Media Storage SOP Class or Instance UID
+/// in its file meta (an invalid Part 10 file; issue 13): the data set has no SOP Class UID
+/// (or no SOP Instance UID) and the source's meta does not name it either.
+fn with_sop_uids(loaded: Loaded) -> Result<Loaded, ReadError> {
+    let meta = loaded.object.meta();
+    let named = |s: &str| !s.trim_end_matches(['\0', ' ']).is_empty();
+    for (tag, in_meta) in [
+        (tags::SOP_CLASS_UID, meta.media_storage_sop_class_uid()),
+        (
+            tags::SOP_INSTANCE_UID,
+            meta.media_storage_sop_instance_uid(),
+        ),
+    ] {
+        let in_data_set = loaded
+            .object
+            .get(tag)
+            .and_then(|e| e.value().to_str().ok())
+            .is_some_and(|s| named(&s));
+        if !in_data_set && !named(in_meta) {
+            return Err(ReadError::MissingSopUid { tag });
+        }
+    }
+    Ok(loaded)
 }
 
 /// Attach the meta read by us to a data set read by us, filling empty Media Storage UIDs

@@ -49,6 +49,24 @@ pub struct FileOutcome {
     /// How the input was read (`streamed`, `in-memory`, `bare-data-set`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<&'static str>,
+    /// What the engine reported and what the input was, for the audit sinks (never in
+    /// the report: the facts hold original values).
+    #[serde(skip)]
+    pub facts: Option<Box<InputFacts>>,
+    /// Zero bytes after the last element of the input (trailing padding), dropped.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub trailing_zeros_dropped: u64,
+}
+
+/// The audit facts of one input that the plan was applied to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InputFacts {
+    /// The input's SOP Class UID (file meta, else data set).
+    pub sop_class: Option<String>,
+    /// The input's transfer syntax UID.
+    pub transfer_syntax: Option<String>,
+    /// What the engine reported.
+    pub applied: crate::engine::Facts,
 }
 
 fn lossy<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
@@ -76,6 +94,8 @@ impl FileOutcome {
             counts: BTreeMap::new(),
             bytes: 0,
             read: None,
+            facts: None,
+            trailing_zeros_dropped: 0,
         }
     }
 
@@ -110,12 +130,21 @@ impl FileOutcome {
     }
 }
 
+/// The reason of an input skipped because it is not DICOM (a README, `.DS_Store`).
+pub const SKIP_NOT_DICOM: &str = "not DICOM";
+/// The reason of an input skipped because its output is already there (a run again).
+pub const SKIP_EXISTS: &str = "exists";
+
 /// Totals of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     pub written: u64,
     pub would_write: u64,
     pub skipped: u64,
+    /// Of the skipped: not DICOM.
+    pub not_dicom: u64,
+    /// Of the skipped: the output was already there.
+    pub already_there: u64,
     pub rejected: u64,
     pub failed: u64,
     pub bytes: u64,
@@ -126,7 +155,15 @@ impl Summary {
         match o.outcome {
             Outcome::Written => self.written += 1,
             Outcome::WouldWrite => self.would_write += 1,
-            Outcome::Skipped => self.skipped += 1,
+            Outcome::Skipped => {
+                self.skipped += 1;
+                let reason = o.error.as_deref().unwrap_or("");
+                if reason.starts_with(SKIP_NOT_DICOM) {
+                    self.not_dicom += 1;
+                } else if reason.starts_with(SKIP_EXISTS) {
+                    self.already_there += 1;
+                }
+            }
             Outcome::Rejected => self.rejected += 1,
             Outcome::Failed => self.failed += 1,
         }

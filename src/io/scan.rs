@@ -76,6 +76,9 @@ pub(crate) struct ScanReport {
     /// The part of `fingerprint` that comes from the first root Pixel Data element (which
     /// a streamed object does not hold).
     pub pixel_fingerprint: Fingerprint,
+    /// Where the data set ends: the end of the file, or the start of trailing zero bytes
+    /// (padding that DCMTK and pydicom accept; dropped, and noted in the report).
+    pub data_end: u64,
 }
 
 /// Why the walk stopped.
@@ -183,6 +186,7 @@ fn walk<R: Read + Seek>(
             unusual_layout: None,
             fingerprint: Fingerprint::default(),
             pixel_fingerprint: Fingerprint::default(),
+            data_end: file_len,
         },
         seq_depth: 0,
         trace,
@@ -200,7 +204,24 @@ impl<R: Read + Seek> Walk<'_, R> {
                         return Ok(());
                     }
                     let start = self.pos;
-                    let header = self.element_header()?;
+                    let header = match self.element_header() {
+                        Ok(header) => header,
+                        Err(e @ ScanError::Truncated { .. }) => {
+                            if self.zeros_to_end(start, true)? {
+                                return Ok(());
+                            }
+                            return Err(e);
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    // only a header of zeros can start the padding: the rest is read
+                    // only then
+                    if header.tag == Tag(0, 0)
+                        && header.len.0 == 0
+                        && self.zeros_to_end(start, false)?
+                    {
+                        return Ok(());
+                    }
                     self.element(header, start, true)?;
                 }
                 Some(Frame::Seq { end, pixel }) => {
@@ -242,6 +263,38 @@ impl<R: Read + Seek> Walk<'_, R> {
             }),
             _ => Ok(false),
         }
+    }
+
+    /// True if every byte from `start` (a root element boundary) to the end of the file is
+    /// zero: trailing padding. The data set then ends at `start`. `reread`: the reader is
+    /// somewhere after `start` (a header cut short) and is moved back there first;
+    /// otherwise it is at `self.pos` (after a header of zeros) and is left there when the
+    /// bytes are not all zero. A reader that cannot seek back (an inflating stream) gives
+    /// `false` or an error: such a file is refused as before.
+    fn zeros_to_end(&mut self, start: u64, reread: bool) -> Result<bool, ScanError> {
+        let from = if reread { start } else { self.pos };
+        if reread && self.r.seek(io::SeekFrom::Start(start)).is_err() {
+            return Ok(false);
+        }
+        let mut left = self.file_len.saturating_sub(from);
+        let mut buf = [0u8; 8192];
+        while left > 0 {
+            let n = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+            let chunk = buf.get_mut(..n).unwrap_or_default();
+            self.r.read_exact(chunk).map_err(ScanError::Io)?;
+            left -= n as u64;
+            if chunk.iter().any(|&b| b != 0) {
+                if !reread {
+                    self.r
+                        .seek(io::SeekFrom::Start(self.pos))
+                        .map_err(ScanError::Io)?;
+                }
+                return Ok(false);
+            }
+        }
+        self.report.data_end = start;
+        self.pos = self.file_len;
+        Ok(true)
     }
 
     fn seen(&mut self, depth: usize, tag: Tag, len: u32) {

@@ -7,7 +7,7 @@
 //! nothing behind; its sender never heard success and keeps it.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 
 use dicom_ul::association::Association;
 use dicom_ul::association::server::AccessControl;
@@ -77,8 +77,9 @@ fn wire(e: &dicom_ul::association::Error) -> String {
 }
 
 /// Handles one connection to its end.
-pub(crate) fn handle(shared: &Shared, stream: TcpStream, id: u64) {
-    let peer = stream.peer_addr().ok();
+/// `peer` is the address of the remote node (with TLS, `stream` is the loopback end of
+/// the decrypted connection).
+pub(crate) fn handle(shared: &Shared, stream: TcpStream, peer: Option<SocketAddr>, id: u64) {
     let options = shared.options.clone().ae_access_control(Access {
         allow: &shared.allow,
         peer: peer.map(|p| p.ip()),

@@ -140,6 +140,13 @@ pub fn serve(
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_else(|_| config.listen.clone());
+    let tls = match &config.tls {
+        Some(c) => Some(
+            super::tls::Terminator::new(c.clone())
+                .map_err(|e| format!("cannot set up TLS: {e}"))?,
+        ),
+        None => None,
+    };
     let shared = Arc::new(Shared {
         deid,
         sinks: Sinks {
@@ -151,6 +158,7 @@ pub fn serve(
         limits: config.limits.clone(),
         allow: config.allow.clone(),
         options: base_options(&config),
+        tls,
         stop: stop.clone(),
         slots: Mutex::new(Default::default()),
     });
@@ -174,7 +182,11 @@ pub fn serve(
         }
         _ => None,
     };
-    eprintln!("listening on {local} as {}", config.ae_title);
+    eprintln!(
+        "listening on {local} as {}{}",
+        config.ae_title,
+        if config.tls.is_some() { " (TLS)" } else { "" }
+    );
 
     let refusing = Arc::new(AtomicUsize::new(0));
     let mut threads: Vec<std::thread::JoinHandle<()>> = Vec::new();
@@ -214,7 +226,26 @@ pub fn serve(
                     .spawn(move || {
                         // unregistered even if the thread panics, so that a stop never waits on it
                         let _slot = Unregister(&shared, id);
-                        super::association::handle(&shared, stream, id);
+                        let peer = stream.peer_addr().ok();
+                        let stream = match &shared.tls {
+                            None => stream,
+                            Some(tls) => match tls.accept(stream, shared.limits.timeout) {
+                                Ok(plain) => plain,
+                                Err(e) => {
+                                    shared
+                                        .reporter
+                                        .counters
+                                        .refused_associations
+                                        .fetch_add(1, Ordering::Relaxed);
+                                    let shown = peer.map(|p| p.to_string()).unwrap_or_default();
+                                    eprintln!(
+                                        "association {id} from {shown}: not established: {e}"
+                                    );
+                                    return;
+                                }
+                            },
+                        };
+                        super::association::handle(&shared, stream, peer, id);
                     });
                 match spawned {
                     Ok(t) => threads.push(t),

@@ -44,6 +44,8 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
+        // the run's manifest is not an output
+        .filter(|e| !dicom_anonymizer::audit::manifest::is_manifest(e.path()))
         .map(|e| e.path().strip_prefix(dir).unwrap().to_path_buf())
         .collect();
     v.sort();

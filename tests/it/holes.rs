@@ -594,7 +594,9 @@ fn a_file_that_fails_while_the_plan_is_applied_is_not_written() {
     let written: Vec<PathBuf> = fs::read_dir(&dst)
         .map_err(|e| format!("{e}: {stderr}"))
         .unwrap()
-        .map(|e| e.unwrap().path().strip_prefix(&dst).unwrap().to_path_buf())
+        .map(|e| e.unwrap().path())
+        .filter(|p| !dicom_anonymizer::audit::manifest::is_manifest(p))
+        .map(|p| p.strip_prefix(&dst).unwrap().to_path_buf())
         .collect();
     assert_eq!(written, [PathBuf::from("b-fits.dcm")]);
     let o = open_file(dst.join("b-fits.dcm")).unwrap();
@@ -644,6 +646,7 @@ fn rename_uid_puts_no_source_uid_in_any_output_path() {
         .into_iter()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().is_file())
+        .filter(|e| !dicom_anonymizer::audit::manifest::is_manifest(e.path()))
         .map(|e| e.path().strip_prefix(&dst).unwrap().to_path_buf())
         .collect();
     assert_eq!(outputs.len(), sources, "{outputs:?}");
@@ -674,4 +677,90 @@ fn rename_uid_puts_no_source_uid_in_any_output_path() {
             assert!(!shown.contains(name), "{shown}");
         }
     }
+}
+
+#[test]
+fn numbers_stored_as_un_are_retyped_with_their_values() {
+    // a standard tag stored as UN gets its dictionary VR and a typed value (the data set
+    // API hands the object back: a U8 value under VR FD would read as bytes, not numbers)
+    use dicom_anonymizer::dictionary::vr_of;
+    let cases: [(Tag, VR, Vec<u8>); 6] = [
+        (Tag(0x0028, 0x0010), VR::US, 512u16.to_le_bytes().to_vec()),
+        (Tag(0x0018, 0x9219), VR::SS, (-7i16).to_le_bytes().to_vec()),
+        (
+            Tag(0x0028, 0x9001),
+            VR::UL,
+            70_000u32.to_le_bytes().to_vec(),
+        ),
+        (
+            Tag(0x0018, 0x6020),
+            VR::SL,
+            (-70_000i32).to_le_bytes().to_vec(),
+        ),
+        (
+            Tag(0x0018, 0x9089),
+            VR::FD,
+            [1.5f64, -2.25, 0.125]
+                .iter()
+                .flat_map(|f| f.to_le_bytes())
+                .collect(),
+        ),
+        (Tag(0x0018, 0x1320), VR::FL, 2.5f32.to_le_bytes().to_vec()),
+    ];
+    let plan = text_plan("default keep\n");
+    let mut obj = item(
+        cases
+            .iter()
+            .map(|(t, _, bytes)| {
+                DataElement::new(*t, VR::UN, PrimitiveValue::U8(bytes.clone().into()))
+            })
+            .collect(),
+    );
+    plan.apply(&mut obj, &keys()).unwrap();
+    for (tag, vr, _) in &cases {
+        assert_eq!(
+            vr_of(*tag),
+            Some(*vr),
+            "{tag:?}: pick another tag of VR {vr:?}"
+        );
+        let e = obj.get(*tag).unwrap();
+        assert_eq!(e.vr(), *vr, "{tag:?}");
+        let want: &[f64] = match vr {
+            VR::US => &[512.0],
+            VR::SS => &[-7.0],
+            VR::UL => &[70_000.0],
+            VR::SL => &[-70_000.0],
+            VR::FD => &[1.5, -2.25, 0.125],
+            _ => &[2.5],
+        };
+        assert_eq!(e.to_multi_float64().unwrap(), want, "{tag:?}");
+        assert!(
+            !matches!(e.value(), Value::Primitive(PrimitiveValue::U8(_))),
+            "{tag:?}: raw bytes"
+        );
+    }
+}
+
+#[test]
+fn plan_shows_what_a_combined_action_resolves_to() {
+    // `plan --sop-class` names the branch each combined action takes in that IOD
+    let out = bin()
+        .args(["plan", "--sop-class", "1.2.840.10008.5.1.4.1.1.2"])
+        .args(["ReferencedImageSequence", "InstitutionName"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let resolved: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("resolves  "))
+        .collect();
+    assert_eq!(
+        resolved,
+        [
+            "delete  # Type 3 in the IOD of CT Image Storage (1.2.840.10008.5.1.4.1.1.2)",
+            "delete  # Type 3 in the IOD of CT Image Storage (1.2.840.10008.5.1.4.1.1.2)",
+        ],
+        "{stdout}"
+    );
 }

@@ -8,6 +8,7 @@
 )]
 
 mod api;
+mod audit;
 mod check;
 mod claims;
 mod cli;
@@ -22,7 +23,9 @@ mod language;
 mod oracle;
 mod profiles;
 mod reader;
+mod reader_bounds;
 mod reports;
+mod resume;
 mod run;
 mod safety;
 mod serve;

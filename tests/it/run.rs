@@ -41,12 +41,13 @@ fn default_plan() -> Plan {
     .unwrap()
 }
 
-/// Every regular file under `dir`, relative path → bytes.
+/// Every regular file under `dir` (the run's manifest aside), relative path → bytes.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     walkdir::WalkDir::new(dir)
         .into_iter()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().is_file())
+        .filter(|e| !dicom_anonymizer::audit::manifest::is_manifest(e.path()))
         .map(|e| {
             (
                 e.path().strip_prefix(dir).unwrap().to_path_buf(),
@@ -492,13 +493,13 @@ fn bad_files_fail_alone_and_dicomdirs_are_skipped() {
         .arg(&src)
         .arg(&out)
         .assert()
-        .code(1);
+        .code(0);
     let stderr = String::from_utf8(r.get_output().stderr.clone()).unwrap();
-    assert!(stderr.contains("notes.txt: not a DICOM file"), "{stderr}");
-    assert!(stderr.contains("empty.dcm: not a DICOM file"), "{stderr}");
+    assert!(stderr.contains("notes.txt: skipped: not DICOM"), "{stderr}");
+    assert!(stderr.contains("empty.dcm: skipped: not DICOM"), "{stderr}");
     assert!(stderr.contains("DICOMDIR: skipped"), "{stderr}");
     assert!(
-        stderr.contains("1 written, 1 skipped, 2 failed"),
+        stderr.contains("1 written, 3 skipped (2 not DICOM), 0 failed"),
         "{stderr}"
     );
     assert!(!stderr.contains("patient notes"));
@@ -528,7 +529,7 @@ fn bad_files_fail_alone_and_dicomdirs_are_skipped() {
             .ends_with("good.dcm")
     );
     assert_eq!(by_name("DICOMDIR")["outcome"], "skipped");
-    assert_eq!(by_name("notes.txt")["outcome"], "failed");
+    assert_eq!(by_name("notes.txt")["outcome"], "skipped");
     assert!(by_name("notes.txt").get("output").is_none());
 }
 
@@ -605,14 +606,19 @@ fn dry_run_overwrite_and_the_old_form() {
         .assert()
         .success();
     assert!(out.exists());
-    // an existing output is an error for that file, unless --overwrite
-    bin()
+    // an existing output is skipped (a run again resumes), unless --overwrite
+    let again = bin()
         .args(["run", "--key-file"])
         .arg(&key)
         .arg(&src)
         .arg(&out)
         .assert()
-        .code(1);
+        .success();
+    let stderr = String::from_utf8_lossy(&again.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("0 written, 1 skipped (1 already there)"),
+        "{stderr}"
+    );
     bin()
         .args(["run", "--overwrite", "--key-file"])
         .arg(&key)

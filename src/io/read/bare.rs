@@ -11,7 +11,7 @@ use crate::io::{DicomCause, ReadError, SafeUid, TruncatedIn};
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
-use std::io::{Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 
 /// Decide whether the first bytes of a file without `DICM` are a data element, and in
 /// which encoding.
@@ -65,7 +65,7 @@ pub(super) fn load_bare(
         return Err(ReadError::Dicomdir);
     }
     r.seek(SeekFrom::Start(0))?;
-    let obj = InMemDicomObject::read_dataset_with_ts(&mut r, ts)
+    let obj = InMemDicomObject::read_dataset_with_ts((&mut r).take(report.data_end), ts)
         .map_err(|e| dataset_error(&e, TruncatedIn::Header, file_len))?;
     same_elements(report.fingerprint, &obj)?;
     // only a UID may go into the meta: any other text makes a meta group that no reader
@@ -93,6 +93,7 @@ pub(super) fn load_bare(
         mode: ReadMode::BareDataSet { encoding },
         ts_uid: encoding.uid().to_owned(),
         had_meta: false,
+        padding: file_len - report.data_end,
         pixel: None,
     })
 }

@@ -94,7 +94,7 @@ pub(super) fn load_deflated(
     // 3: the parse, checked against the walk
     r.seek(SeekFrom::Start(dataset_start))?;
     let inflating = adapter.adapt_reader(Box::new(&mut r));
-    let obj = InMemDicomObject::read_dataset_with_ts(inflating.take(inflated_len), explicit_le)
+    let obj = InMemDicomObject::read_dataset_with_ts(inflating.take(report.data_end), explicit_le)
         .map_err(|e| dataset_error(&e, TruncatedIn::DeflatedDataSet, inflated_len))?;
     same_elements(report.fingerprint, &obj)?;
     let object = finish_meta(obj, meta);
@@ -104,6 +104,7 @@ pub(super) fn load_deflated(
         mode: ReadMode::InMemory { reason },
         ts_uid,
         had_meta: true,
+        padding: inflated_len - report.data_end,
         pixel: None,
     })
 }

@@ -147,6 +147,8 @@ pub struct Loaded {
     /// Transfer syntax UID of the source (trimmed), checked again on write.
     pub(crate) ts_uid: String,
     pub(crate) had_meta: bool,
+    /// Zero bytes after the last element, dropped (for the report).
+    pub(crate) padding: u64,
     pub(crate) pixel: Option<StreamedPixels>,
 }
 
@@ -181,6 +183,17 @@ impl Loaded {
     /// sees and handles like any element.
     pub fn drop_streamed_pixel_data(&mut self) {
         self.pixel = None;
+    }
+
+    /// The VR of the pixel data left in the source (streamed files only).
+    pub fn streamed_pixel_vr(&self) -> Option<dicom_core::VR> {
+        self.pixel.as_ref().map(|p| p.range.vr)
+    }
+
+    /// Zero bytes found after the last element (trailing padding): not part of the data
+    /// set, not written. For a deflated file, counted in inflated bytes.
+    pub fn trailing_padding(&self) -> u64 {
+        self.padding
     }
 
     /// Number of pixel data value bytes left in the source (streamed files only).
