@@ -83,10 +83,17 @@ impl Checker<'_> {
                 not_in_text.push(needle);
             }
             for at in hits {
-                let held = source_at
-                    .get(&at.to_string())
-                    .is_some_and(|t| t.contains(needle.as_str()));
-                if held && !self.listed_on(at) {
+                let source_text = source_at.get(&at.to_string());
+                let held = source_text.is_some_and(|t| t.contains(needle.as_str()));
+                // ... or when the plan keeps a listed element whose whole value is the
+                // needle: the same value, kept as itself (a value embedded in longer
+                // kept text, like an ID in Image Comments, is reported)
+                let whole =
+                    source_text.is_some_and(|t| t.split('\\').any(|v| v.trim() == needle.as_str()));
+                // a private value (of unknown meaning) held by a kept element in the
+                // source: the old rule, the plan's choice
+                let private = from.0.iter().any(|(t, _)| t.group() % 2 == 1);
+                if held && (!self.listed_on(at) || ((whole || private) && self.kept_at(at))) {
                     continue;
                 }
                 findings.push(residual_finding(*uid, from, Some(at), None));
@@ -110,6 +117,16 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
+    /// Whether the plan keeps the element at `path` as it is.
+    fn kept_at(&self, path: &ElementPath) -> bool {
+        let Some(((tag, _), above)) = path.0.split_last() else {
+            return false;
+        };
+        let seq: Vec<dicom_core::Tag> = above.iter().map(|(t, _)| *t).collect();
+        engine::expected(self.plan, *tag, None, dicom_core::VR::UN, None, &seq)
+            == engine::Expected::Keep
+    }
+
     /// Whether Table E.1-1 lists a tag on the path (the element or a sequence above it):
     /// an attribute the standard considers able to carry identifying information.
     fn listed_on(&self, path: &ElementPath) -> bool {
