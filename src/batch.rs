@@ -151,6 +151,7 @@ impl<'a> Batch<'a> {
             output: Some(out.clone()),
             outcome: Outcome::Written,
             error: None,
+            reason: None,
             counts: instance.counts().clone(),
             bytes: 0,
             read: Some(instance.read_mode()),

@@ -129,9 +129,19 @@ impl Stopped {
         let reason = match self {
             Stopped::Skipped(r) | Stopped::Rejected(r) | Stopped::Failed(r) => r,
         };
+        let rejected = (outcome == Outcome::Rejected).then(|| reason.clone());
         FileOutcome {
             outcome,
+            reason: rejected,
             ..FileOutcome::failed(source, reason)
+        }
+    }
+
+    /// A `reject when` of the plan is a rejection; any other engine error a failure.
+    fn apply(e: crate::engine::ApplyError) -> Self {
+        match e {
+            crate::engine::ApplyError::Rejected { reason } => Stopped::Rejected(reason),
+            e => Stopped::Failed(error_chain(&e)),
         }
     }
 
@@ -250,7 +260,7 @@ impl<'a> Deidentifier<'a> {
         let Applied { mut counts, .. } = self
             .engine
             .apply_file(&mut loaded.object)
-            .map_err(|e| Stopped::Failed(error_chain(&e)))?;
+            .map_err(Stopped::apply)?;
         // the engine never saw a streamed Pixel Data: count it as the plan decides it,
         // so that a report does not depend on how the file was read
         if loaded.streamed_pixel_bytes().is_some() {
@@ -304,9 +314,7 @@ impl<'a> Deidentifier<'a> {
         {
             return Err(Stopped::read(ReadError::Dicomdir));
         }
-        self.engine
-            .apply_file(obj)
-            .map_err(|e| Stopped::Failed(error_chain(&e)))
+        self.engine.apply_file(obj).map_err(Stopped::apply)
     }
 
     /// De-identifies `src` into `dst` (a file path; its folder is created) as `run` does:
@@ -323,6 +331,7 @@ impl<'a> Deidentifier<'a> {
             output: Some(dst.to_path_buf()),
             outcome: Outcome::Written,
             error: None,
+            reason: None,
             counts: instance.counts.clone(),
             bytes: 0,
             read: Some(instance.read_mode()),

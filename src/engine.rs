@@ -22,6 +22,7 @@ use dicom_object::{FileDicomObject, InMemDicomObject};
 
 use crate::plan::{Decision, DeidOption, Plan};
 
+mod conditions;
 pub mod error;
 pub mod keyed;
 pub mod resolve;
@@ -98,7 +99,14 @@ pub fn expected(
         walk::Step::Uid => Expected::Uid,
         walk::Step::Hash => Expected::Hash,
         walk::Step::ShiftDate => Expected::ShiftDate,
-        walk::Step::Regexp(_) => Expected::Regexp,
+        walk::Step::ShiftDays(_) => Expected::ShiftDate,
+        // values derived from the original (kept in part, or mapped): like a regexp
+        walk::Step::Regexp(_)
+        | walk::Step::HashWith(_)
+        | walk::Step::KeepYear
+        | walk::Step::CapAge(_)
+        | walk::Step::Truncate(_)
+        | walk::Step::Lookup(_) => Expected::Regexp,
     }
 }
 
@@ -168,8 +176,24 @@ impl<'a> Engine<'a> {
             .get(SOP_CLASS_UID)
             .and_then(walk::text_of)
             .filter(|s| !s.is_empty());
-        let shift_days = self.keys.date_shift_days(&Self::patient_key(obj));
-        let mut w = walk::Walker::new(self.plan, self.keys, sop_class, shift_days);
+        let patient_key = Self::patient_key(obj);
+        let shift_days = self.keys.date_shift_days(&patient_key);
+        // conditions see the original values: evaluated once, before anything changes
+        let specialised;
+        let plan = if self.plan.conditions().is_empty() {
+            self.plan
+        } else {
+            let outcome = conditions::evaluate(self.plan, obj);
+            if let Some(reason) = self.plan.rejected(&outcome) {
+                return Err(ApplyError::Rejected {
+                    reason: reason.to_string(),
+                });
+            }
+            specialised = self.plan.specialised(&outcome);
+            &*specialised
+        };
+        let mut w = walk::Walker::new(plan, self.keys, sop_class, shift_days);
+        w.originals = conditions::originals(plan, obj, patient_key);
         w.dataset(obj)?;
         let applied = Applied {
             counts: w.counts.to_map(),

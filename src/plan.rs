@@ -17,7 +17,10 @@
 //! The plan holds no spans and no syntax: each rule keeps its origin as `file:line` text.
 
 mod action;
+pub mod condition;
 mod options;
+pub mod params;
+mod specialise;
 mod table;
 
 use std::collections::{BTreeSet, HashMap};
@@ -27,7 +30,9 @@ use std::sync::Arc;
 use dicom_core::Tag;
 
 pub use action::{Action, ActionVrProblem, Combined, Disposition, Regexp, check_action_vr};
+pub use condition::{Condition, PlanCondition, RejectRule};
 pub use options::DeidOption;
+pub use params::{DateShift, HashSpec, Lookup, LookupTable};
 pub use table::describe_pattern;
 
 use crate::tag::{Mask, TagPattern};
@@ -41,6 +46,9 @@ pub struct PlanRule {
     pub origin: Arc<str>,
     /// Load order: a higher number was loaded later and wins over a lower one.
     pub order: u32,
+    /// The condition of the `when` block the rule is in (index into
+    /// [`Plan::conditions`]; nested blocks have one condition for all of them).
+    pub guard: Option<usize>,
 }
 
 /// `default` or `private` with where it came from (`None`: the built-in default).
@@ -125,6 +133,12 @@ pub struct Plan {
     creators: HashMap<String, HashMap<u16, CreatorRules>>,
     /// winning masks, most specific first, then latest first
     masks: Vec<(Mask, usize)>,
+    /// conditions of `when` blocks and `reject when`, in load order
+    conditions: Vec<PlanCondition>,
+    rejects: Vec<RejectRule>,
+    tables: Vec<std::sync::Arc<LookupTable>>,
+    /// plans specialised to an outcome of the conditions
+    cache: specialise::Cache,
 }
 
 /// Builds a [`Plan`]: rules are added in load order.
@@ -157,8 +171,26 @@ impl PlanBuilder {
                 exact: TagMap::default(),
                 creators: HashMap::new(),
                 masks: Vec::new(),
+                conditions: Vec::new(),
+                rejects: Vec::new(),
+                tables: Vec::new(),
+                cache: specialise::Cache::default(),
             },
         }
+    }
+
+    /// Adds a condition; returns its index (for [`PlanBuilder::rule_when`] and rejects).
+    pub fn condition(&mut self, condition: PlanCondition) -> usize {
+        self.plan.conditions.push(condition);
+        self.plan.conditions.len() - 1
+    }
+
+    pub fn reject(&mut self, reject: RejectRule) {
+        self.plan.rejects.push(reject);
+    }
+
+    pub fn table(&mut self, table: std::sync::Arc<LookupTable>) {
+        self.plan.tables.push(table);
     }
 
     pub fn name(&mut self, name: String) {
@@ -185,8 +217,31 @@ impl PlanBuilder {
 
     /// Adds a rule; it wins over every earlier rule with the same selector.
     pub fn rule(&mut self, pattern: TagPattern, action: Action, origin: Arc<str>) {
+        self.rule_when(pattern, action, origin, None);
+    }
+
+    /// Adds a rule that applies where condition `guard` holds (`None`: always). A
+    /// guarded rule is not in the look-up tables of this plan: it takes part only in
+    /// the plans specialised to an outcome where its condition holds.
+    pub fn rule_when(
+        &mut self,
+        pattern: TagPattern,
+        action: Action,
+        origin: Arc<str>,
+        guard: Option<usize>,
+    ) {
         let idx = self.plan.rules.len();
         let order = u32::try_from(idx).unwrap_or(u32::MAX);
+        if guard.is_some() {
+            self.plan.rules.push(PlanRule {
+                pattern,
+                action,
+                origin,
+                order,
+                guard,
+            });
+            return;
+        }
         match &pattern {
             TagPattern::Exact(t) => {
                 self.plan.exact.insert(*t, idx);
@@ -216,6 +271,7 @@ impl PlanBuilder {
             action,
             origin,
             order,
+            guard,
         });
     }
 
@@ -255,6 +311,21 @@ impl Plan {
     /// Every rule in load order, including the ones that lost to a later rule.
     pub fn all_rules(&self) -> &[PlanRule] {
         &self.rules
+    }
+
+    /// The conditions of `when` blocks and `reject when` statements.
+    pub fn conditions(&self) -> &[PlanCondition] {
+        &self.conditions
+    }
+
+    /// The `reject when` statements, in load order.
+    pub fn rejects(&self) -> &[RejectRule] {
+        &self.rejects
+    }
+
+    /// The lookup tables, in load order.
+    pub fn tables(&self) -> &[std::sync::Arc<LookupTable>] {
+        &self.tables
     }
 
     fn rule(&self, idx: usize) -> Option<&PlanRule> {

@@ -10,11 +10,14 @@
 pub mod ast;
 pub mod builtin;
 pub mod compile;
+pub mod conditions;
 pub mod diagnostics;
+pub mod params;
 pub mod print;
 pub mod report;
 pub mod resolve;
 pub mod syntax;
+pub mod tables;
 
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use resolve::Entry;

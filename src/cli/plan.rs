@@ -276,11 +276,28 @@ pub fn explain(plan: &Plan, pattern: &TagPattern) -> String {
             ));
         }
     }
-    for (i, r) in rules.iter().enumerate() {
-        let what = if i == 0 { "applies  " } else { "overrides" };
+    // a rule of a `when` block applies where its condition holds, over the rules
+    // below it; the first rule outside any block applies everywhere else
+    let mut unconditional_seen = false;
+    for r in rules.iter() {
+        let condition = r
+            .guard
+            .and_then(|g| plan.conditions().get(g))
+            .map(|c| format!(" when {}", c.text));
+        let what = match (&condition, unconditional_seen) {
+            (Some(_), false) => "applies  ",
+            (None, false) => {
+                unconditional_seen = true;
+                "applies  "
+            }
+            _ => "overrides",
+        };
         out.push_str(&format!(
-            "  {what} {}  # {} {}\n",
-            r.action, r.pattern, r.origin
+            "  {what} {}{}  # {} {}\n",
+            r.action,
+            condition.unwrap_or_default(),
+            r.pattern,
+            r.origin
         ));
     }
     out

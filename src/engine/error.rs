@@ -37,6 +37,15 @@ pub enum ApplyError {
         vr: VR,
         problem: crate::vr::LiteralProblem,
     },
+    /// `lookup` (without `else hash`) or `shift-date by table` found no row for the
+    /// file's key. Names the table and the attribute, never the value.
+    #[error("table `{table}` has no row for the {attribute} of this file")]
+    #[diagnostic(code(anon::apply::lookup_missing))]
+    LookupMissing { table: String, attribute: String },
+    /// A `reject when` of the plan holds for this instance: it is not written.
+    #[error("{reason}")]
+    #[diagnostic(code(anon::apply::rejected))]
+    Rejected { reason: String },
     /// Sequences nested deeper than the engine follows.
     #[error("sequences are nested more than {max} levels deep at {path}")]
     #[diagnostic(code(anon::apply::too_deep))]

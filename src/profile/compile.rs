@@ -10,11 +10,15 @@ use std::sync::Arc;
 
 use dicom_core::{Tag, VR};
 
-use super::ast::{Item, ItemKind, Rule, Selector, Spanned};
+use super::ast::{Item, ItemKind, Reject, Rule, Selector, Spanned, When};
+use super::conditions;
 use super::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use super::resolve::Loaded;
 use crate::dictionary;
-use crate::plan::{Action, Combined, DeidOption, Plan, PlanBuilder, Regexp, check_action_vr};
+use crate::plan::{
+    Action, Combined, Condition, DeidOption, Plan, PlanBuilder, PlanCondition, Regexp, RejectRule,
+    check_action_vr,
+};
 use crate::source::{FileId, SourceMap, Span};
 use crate::tag::{TagError, TagPattern};
 use crate::vr;
@@ -57,6 +61,10 @@ pub fn compile(loaded: &Loaded, map: &SourceMap, diags: &mut Diagnostics) -> Pla
         builder: PlanBuilder::new(),
         statements: HashMap::new(),
         selectors: HashMap::new(),
+        guards: Vec::new(),
+        tables: super::params::Tables::new(),
+        table_spans: Vec::new(),
+        placed: Vec::new(),
     };
     for r in &loaded.sequence {
         let Some(item) = loaded
@@ -68,6 +76,8 @@ pub fn compile(loaded: &Loaded, map: &SourceMap, diags: &mut Diagnostics) -> Pla
         };
         c.item(item.0, item.1);
     }
+    c.lint_unused_tables();
+    c.lint_shadowed();
     c.builder.build()
 }
 
@@ -78,7 +88,16 @@ struct Compiler<'a> {
     /// `profile`/`default`/`private` per file, to catch them given twice
     statements: HashMap<(FileId, &'static str), Span>,
     /// selectors per file, to catch duplicate rules
-    selectors: HashMap<(FileId, TagPattern), Span>,
+    selectors: HashMap<(FileId, TagPattern, Option<usize>), Span>,
+    /// the `when` blocks being compiled, innermost last: the index of the condition
+    /// that guards their rules (the conjunction of all of them), and that condition
+    guards: Vec<(usize, Condition, String)>,
+    /// tables declared so far, by name
+    tables: super::params::Tables,
+    /// where each table was declared, in order
+    table_spans: Vec<(String, Span)>,
+    /// every rule compiled: selector, whether it is in a block, where
+    placed: Vec<(TagPattern, bool, Span)>,
 }
 
 impl Compiler<'_> {
@@ -149,7 +168,201 @@ impl Compiler<'_> {
             },
             ItemKind::Include(_) => {}
             ItemKind::Rule(rule) => self.rule(file, rule),
+            ItemKind::When(w) => self.when(file, item.span, w),
+            ItemKind::Reject(r) => self.reject(item.span, r),
+            ItemKind::Table(t) => self.table(file, item.span, t),
         }
+    }
+
+    fn table(&mut self, file: FileId, span: Span, t: &super::ast::TableDecl) {
+        if let Some((_, first)) = self.table_spans.iter().find(|(n, _)| *n == t.name.node) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::DuplicateStatement,
+                    format!("table `{}` is declared twice", t.name.node),
+                )
+                .label(t.name.span, "declared again here")
+                .related(*first, "first declared here")
+                .help("give each table its own name"),
+            );
+            return;
+        }
+        let dir = self
+            .map
+            .path(file)
+            .and_then(|p| p.parent())
+            .map(std::path::Path::to_path_buf);
+        let origin = self.origin(span);
+        match super::tables::load(t, dir.as_deref(), origin) {
+            Ok(table) => {
+                let table = Arc::new(table);
+                self.builder.table(Arc::clone(&table));
+                self.tables
+                    .insert(t.name.node.clone(), (table, std::cell::Cell::new(false)));
+                self.table_spans.push((t.name.node.clone(), t.name.span));
+            }
+            Err(d) => {
+                self.diags.push(d);
+                // so that the rules using it do not report an unknown table as well
+                self.tables.insert(
+                    t.name.node.clone(),
+                    (
+                        Arc::new(crate::plan::LookupTable {
+                            name: t.name.node.clone(),
+                            origin: Arc::from(""),
+                            key_column: t.key.node.clone(),
+                            value_column: t.value.node.clone(),
+                            rows: HashMap::new(),
+                        }),
+                        std::cell::Cell::new(true),
+                    ),
+                );
+            }
+        }
+    }
+
+    fn lint_unused_tables(&mut self) {
+        for (name, span) in &self.table_spans {
+            if self.tables.get(name).is_some_and(|(_, used)| !used.get()) {
+                self.diags.push(
+                    Diagnostic::new(Code::UnusedTable, format!("table `{name}` is never used"))
+                        .label(*span, "no rule looks anything up in it")
+                        .help(format!("use it with `ATTRIBUTE lookup {name}` or `shift-date by table {name}`, or remove it")),
+                );
+            }
+        }
+    }
+
+    /// A rule in a block that a later rule for the same selector, outside any block,
+    /// always overrides.
+    fn lint_shadowed(&mut self) {
+        for (i, (pattern, guarded, span)) in self.placed.iter().enumerate() {
+            if !guarded {
+                continue;
+            }
+            let later = self
+                .placed
+                .iter()
+                .skip(i + 1)
+                .find(|(p, g, _)| !g && p == pattern);
+            if let Some((_, _, later)) = later {
+                self.diags.push(
+                    Diagnostic::new(Code::ShadowedRule, format!("this rule for {pattern} never applies"))
+                        .label(*span, "always overridden")
+                        .related(*later, "by this later rule outside any block")
+                        .help("a later rule for the same selector wins; move the block after that rule, or put that rule before the block"),
+                );
+            }
+        }
+    }
+
+    /// The condition of the innermost block, combined with `c`: registered in the plan.
+    fn guarded(&mut self, c: Condition, text: String, span: Span) -> (usize, Condition, String) {
+        let (condition, text) = match self.guards.last() {
+            Some((_, outer, outer_text)) => (
+                Condition::All(vec![outer.clone(), c]),
+                format!("{} and {}", paren(outer_text), paren(&text)),
+            ),
+            None => (c, text),
+        };
+        let idx = self.builder.condition(PlanCondition {
+            condition: condition.clone(),
+            text: Arc::from(text.as_str()),
+            origin: self.origin(span),
+        });
+        (idx, condition, text)
+    }
+
+    fn when(&mut self, file: FileId, span: Span, w: &When) {
+        let compiled = conditions::compile(&w.condition, self.diags);
+        let text = super::print::print_cond(&w.condition.node);
+        let Some(c) = compiled else {
+            // the rules inside are still checked (against a condition that never holds)
+            let idx = self.builder.condition(PlanCondition {
+                condition: Condition::Any(Vec::new()),
+                text: Arc::from(text.as_str()),
+                origin: self.origin(span),
+            });
+            self.guards.push((idx, Condition::Any(Vec::new()), text));
+            self.block_items(file, w);
+            self.guards.pop();
+            return;
+        };
+        let guard = self.guarded(c, text, w.condition.span);
+        if conditions::never_holds(&guard.1) {
+            self.diags.push(
+                Diagnostic::new(Code::NeverHolds, "this condition can never hold")
+                    .label(w.condition.span, "contradicts itself")
+                    .help("the rules of this block never apply; fix the condition or remove the block"),
+            );
+        }
+        let rules = count_rules(&w.items);
+        if rules == 0 {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BlockChangesNothing,
+                    "this `when` block changes nothing",
+                )
+                .label(w.condition.span, "no rule inside")
+                .help(
+                    "put the rules that apply under this condition inside the block, or remove it",
+                ),
+            );
+        }
+        self.guards.push(guard);
+        self.block_items(file, w);
+        self.guards.pop();
+    }
+
+    fn block_items(&mut self, file: FileId, w: &When) {
+        for item in &w.items {
+            let what = match &item.kind {
+                ItemKind::Name(_) => Some("profile"),
+                ItemKind::Include(_) => Some("include"),
+                ItemKind::Default(_) => Some("default"),
+                ItemKind::Private(_) => Some("private"),
+                ItemKind::Option(_) => Some("option"),
+                ItemKind::Table(_) => Some("table"),
+                ItemKind::Rule(_) | ItemKind::When(_) | ItemKind::Reject(_) => None,
+            };
+            match what {
+                Some(what) => self.diags.push(
+                    Diagnostic::new(Code::MisplacedStatement, format!("`{what}` cannot be inside a `when` block"))
+                        .label(item.span, "inside a block")
+                        .help(format!("a block holds rules, nested blocks and `reject when`; move `{what}` out of the block, before it")),
+                ),
+                None => self.item(file, item),
+            }
+        }
+    }
+
+    fn reject(&mut self, span: Span, r: &Reject) {
+        let Some(c) = conditions::compile(&r.condition, self.diags) else {
+            return;
+        };
+        let text = super::print::print_cond(&r.condition.node);
+        if r.reason.node.trim().is_empty() {
+            self.diags.push(
+                Diagnostic::new(Code::WrongArguments, "a rejection needs a reason")
+                    .label(r.reason.span, "empty")
+                    .help("say why such files are not written, like `reject when exists BurnedInAnnotation \"burned-in text\"`; the reason goes into the report"),
+            );
+            return;
+        }
+        let (idx, condition, _) = self.guarded(c, text, r.condition.span);
+        if conditions::never_holds(&condition) {
+            self.diags.push(
+                Diagnostic::new(Code::NeverHolds, "this condition can never hold")
+                    .label(r.condition.span, "contradicts itself")
+                    .help("no file is ever rejected by this statement; fix the condition or remove it"),
+            );
+        }
+        let origin = self.origin(span);
+        self.builder.reject(RejectRule {
+            condition: idx,
+            reason: r.reason.node.clone(),
+            origin,
+        });
     }
 
     fn rule(&mut self, file: FileId, rule: &Rule) {
@@ -169,17 +382,28 @@ impl Compiler<'_> {
         self.lint_private_by_number(&pattern, &action, rule);
         self.lint_no_effect(&pattern, &action, rule);
         let origin = self.origin(rule.selector.span);
-        self.builder.rule(pattern, action, origin);
+        let guard = self.guards.last().map(|g| g.0);
+        self.placed
+            .push((pattern.clone(), guard.is_some(), rule.selector.span));
+        self.builder.rule_when(pattern, action, origin, guard);
     }
 
     fn selector(&mut self, sel: &Spanned<Selector>) -> Option<TagPattern> {
         let (result, is_keyword) = match &sel.node {
             Selector::Keyword(k) => (TagPattern::from_keyword(k), true),
             Selector::Tag(t) => (TagPattern::parse_tag(t), false),
+            Selector::Path(_) | Selector::Vr(_) => {
+                self.diags.push(
+                    Diagnostic::new(Code::BadTag, format!("`{}`: path and VR selectors are not implemented yet", sel.node.text()))
+                        .label(sel.span, "not implemented yet")
+                        .help("select the attribute by tag or keyword; a rule applies at every depth, inside sequences too"),
+                );
+                return None;
+            }
         };
         match result {
             Ok(p) => {
-                if is_keyword && dictionary::is_retired_keyword(sel.node.text()) {
+                if is_keyword && dictionary::is_retired_keyword(&sel.node.text()) {
                     self.diags.push(
                         Diagnostic::new(
                             Code::RetiredKeyword,
@@ -194,7 +418,7 @@ impl Compiler<'_> {
                 Some(p)
             }
             Err(e) => {
-                self.diags.push(selector_error(sel, &e));
+                self.diags.push(selector_error_for(sel, &e));
                 None
             }
         }
@@ -202,7 +426,24 @@ impl Compiler<'_> {
 
     fn action(&mut self, rule: &Rule) -> Option<Action> {
         let word = rule.action.node.as_str();
-        let args: Vec<&str> = rule.args.iter().map(|a| a.node.as_str()).collect();
+        if let Some(result) = super::params::action(rule, &self.tables) {
+            return match result {
+                Ok(a) => Some(a),
+                Err(d) => {
+                    self.diags.push(d);
+                    None
+                }
+            };
+        }
+        let args: Vec<&str> = rule.args.iter().filter_map(|a| a.node.as_str()).collect();
+        if let Some(bad) = rule.args.iter().find(|a| a.node.as_str().is_none()) {
+            self.diags.push(
+                Diagnostic::new(Code::WrongArguments, format!("`{word}` takes no bare words or numbers"))
+                    .label(bad.span, "not in quotes")
+                    .help("write values in double quotes, like `PatientID replace \"SUBJ-001\"`; only `lookup`, `shift-date`, `hash`, `cap-age` and `truncate` take bare words and numbers"),
+            );
+            return None;
+        }
         let arity = |n: usize, usage: &str| -> Result<(), Diagnostic> {
             if args.len() == n {
                 return Ok(());
@@ -400,7 +641,8 @@ impl Compiler<'_> {
 
     fn lint_duplicate(&mut self, file: FileId, pattern: &TagPattern, rule: &Rule) {
         let span = rule.selector.span;
-        if let Some(first) = self.selectors.insert((file, pattern.clone()), span) {
+        let guard = self.guards.last().map(|g| g.0);
+        if let Some(first) = self.selectors.insert((file, pattern.clone(), guard), span) {
             self.diags.push(
                 Diagnostic::new(Code::DuplicateRule, format!("a second rule for {pattern} in this file"))
                     .label(span, "this rule wins")
@@ -488,6 +730,27 @@ fn meta_rule_states_tool_behaviour(pattern: &TagPattern, action: &Action) -> boo
     )
 }
 
+/// A condition's text, in parentheses when it has an `or` at its top.
+fn paren(text: &str) -> String {
+    if text.contains(" or ") {
+        format!("({text})")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Rules in a block, nested blocks and rejects included.
+fn count_rules(items: &[Item]) -> usize {
+    items
+        .iter()
+        .map(|i| match &i.kind {
+            ItemKind::Rule(_) | ItemKind::Reject(_) => 1,
+            ItemKind::When(w) => count_rules(&w.items),
+            _ => 0,
+        })
+        .sum()
+}
+
 fn count(n: usize, what: &str) -> String {
     match n {
         0 => format!("no {what}s"),
@@ -532,7 +795,8 @@ fn literal_help(vr: VR) -> String {
     help
 }
 
-fn selector_error(sel: &Spanned<Selector>, e: &TagError) -> Diagnostic {
+/// The diagnostic for a selector that does not parse.
+pub(super) fn selector_error_for(sel: &Spanned<Selector>, e: &TagError) -> Diagnostic {
     let text = sel.node.text();
     match e {
         TagError::UnknownKeyword { suggestions } => {

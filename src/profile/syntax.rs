@@ -11,7 +11,8 @@ use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
 use super::ast::{
-    Disposition, IncludeTarget, Item, ItemKind, Profile, Rule as AstRule, Selector, Spanned,
+    Arg, CmpOp, Cond, Disposition, IncludeTarget, Item, ItemKind, Literal, Profile, Reject,
+    Rule as AstRule, Selector, Spanned, TableDecl, When,
 };
 use super::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
@@ -24,7 +25,7 @@ struct AnonParser;
 /// syntax diagnostics of the others.
 pub fn parse(file: FileId, text: &str) -> (Profile, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let mut items = Vec::new();
+    let mut blocks = Blocks::default();
     match AnonParser::parse(Rule::profile, text) {
         Ok(mut pairs) => {
             let children = pairs.next().map(Pair::into_inner);
@@ -32,9 +33,17 @@ pub fn parse(file: FileId, text: &str) -> (Profile, Diagnostics) {
                 match pair.as_rule() {
                     Rule::invalid_line => diags.push(explain_invalid_line(file, &pair)),
                     Rule::EOI => {}
+                    Rule::when_open => {
+                        let span = span_of(file, &pair);
+                        if let Some(c) = child(&pair, Rule::condition) {
+                            let condition = to_cond(file, c, &mut diags);
+                            blocks.open(condition, span);
+                        }
+                    }
+                    Rule::block_close => blocks.close(span_of(file, &pair), &mut diags),
                     _ => {
                         if let Some(item) = to_item(file, pair, &mut diags) {
-                            items.push(item);
+                            blocks.push(item);
                         }
                     }
                 }
@@ -53,7 +62,191 @@ pub fn parse(file: FileId, text: &str) -> (Profile, Diagnostics) {
             );
         }
     }
+    let items = blocks.finish(&mut diags);
     (Profile { file, items }, diags)
+}
+
+/// `when` blocks being read: the items of each open block, innermost last.
+#[derive(Default)]
+struct Blocks {
+    top: Vec<Item>,
+    open: Vec<(Spanned<Cond>, Span, Vec<Item>)>,
+}
+
+impl Blocks {
+    fn push(&mut self, item: Item) {
+        match self.open.last_mut() {
+            Some((_, _, items)) => items.push(item),
+            None => self.top.push(item),
+        }
+    }
+
+    fn open(&mut self, condition: Spanned<Cond>, span: Span) {
+        self.open.push((condition, span, Vec::new()));
+    }
+
+    fn close(&mut self, span: Span, diags: &mut Diagnostics) {
+        match self.open.pop() {
+            Some((condition, open, items)) => self.push(Item {
+                kind: ItemKind::When(When { condition, items }),
+                span: open.to(span),
+            }),
+            None => diags.push(
+                Diagnostic::new(Code::UnbalancedBlock, "this `}` closes no `when` block")
+                    .label(span, "nothing to close")
+                    .help("a block starts with `when CONDITION {` on its own line and ends with `}` on its own line; remove this `}`"),
+            ),
+        }
+    }
+
+    fn finish(mut self, diags: &mut Diagnostics) -> Vec<Item> {
+        while let Some((condition, open, items)) = self.open.pop() {
+            diags.push(
+                Diagnostic::new(Code::UnbalancedBlock, "this `when` block is never closed")
+                    .label(open, "opened here")
+                    .help("end the block with `}` on a line of its own"),
+            );
+            self.push(Item {
+                kind: ItemKind::When(When { condition, items }),
+                span: open,
+            });
+        }
+        self.top
+    }
+}
+
+fn child<'i>(pair: &Pair<'i, Rule>, which: Rule) -> Option<Pair<'i, Rule>> {
+    pair.clone().into_inner().find(|p| p.as_rule() == which)
+}
+
+fn to_selector(pair: &Pair<'_, Rule>) -> Selector {
+    match pair.as_rule() {
+        Rule::tag => Selector::Tag(pair.as_str().to_string()),
+        Rule::path => Selector::Path(pair.as_str().to_string()),
+        Rule::vr_selector => Selector::Vr(
+            child(pair, Rule::vr_name)
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+        ),
+        _ => Selector::Keyword(pair.as_str().to_string()),
+    }
+}
+
+fn to_literal(file: FileId, pair: &Pair<'_, Rule>, diags: &mut Diagnostics) -> Spanned<Literal> {
+    let lit = match pair.as_rule() {
+        Rule::number => Literal::Number(pair.as_str().to_string()),
+        _ => Literal::Str(string_value(file, pair, diags)),
+    };
+    Spanned::new(lit, span_of(file, pair))
+}
+
+/// A `condition` (or one of its parts) as a tree; `and`/`or` of one part is the part.
+fn to_cond(file: FileId, pair: Pair<'_, Rule>, diags: &mut Diagnostics) -> Spanned<Cond> {
+    let span = span_of(file, &pair);
+    let which = pair.as_rule();
+    let parts: Vec<Pair<'_, Rule>> = pair
+        .clone()
+        .into_inner()
+        .filter(|p| {
+            !matches!(
+                p.as_rule(),
+                Rule::kw_and
+                    | Rule::kw_or
+                    | Rule::kw_not
+                    | Rule::kw_exists
+                    | Rule::kw_in
+                    | Rule::cmp_op
+            )
+        })
+        .collect();
+    let node = match which {
+        Rule::condition | Rule::cond_and => {
+            let mut conds: Vec<Spanned<Cond>> =
+                parts.into_iter().map(|p| to_cond(file, p, diags)).collect();
+            if conds.len() == 1 {
+                if let Some(one) = conds.pop() {
+                    return one;
+                }
+            }
+            if which == Rule::condition {
+                Cond::Or(conds)
+            } else {
+                Cond::And(conds)
+            }
+        }
+        Rule::cond_not => {
+            let negated = pair
+                .clone()
+                .into_inner()
+                .any(|p| p.as_rule() == Rule::kw_not);
+            let Some(inner) = parts.into_iter().next() else {
+                return Spanned::new(Cond::And(Vec::new()), span);
+            };
+            let inner = to_cond(file, inner, diags);
+            if !negated {
+                return inner;
+            }
+            Cond::Not(Box::new(inner))
+        }
+        Rule::cond_group => match parts.into_iter().next() {
+            Some(inner) => return to_cond(file, inner, diags),
+            None => Cond::And(Vec::new()),
+        },
+        Rule::exists_test => match parts.first() {
+            Some(s) => Cond::Exists(Spanned::new(to_selector(s), span_of(file, s))),
+            None => Cond::And(Vec::new()),
+        },
+        Rule::in_test => {
+            let mut it = parts.iter();
+            let Some(s) = it.next() else {
+                return Spanned::new(Cond::And(Vec::new()), span);
+            };
+            Cond::In {
+                subject: Spanned::new(to_selector(s), span_of(file, s)),
+                values: it.map(|v| to_literal(file, v, diags)).collect(),
+            }
+        }
+        Rule::comparison => {
+            let op_pair = child(&pair, Rule::cmp_op);
+            let (Some(s), Some(v), Some(op_pair)) = (parts.first(), parts.get(1), op_pair) else {
+                return Spanned::new(Cond::And(Vec::new()), span);
+            };
+            let op = match op_pair.as_str() {
+                "==" => CmpOp::Eq,
+                "!=" => CmpOp::Ne,
+                "<" => CmpOp::Lt,
+                "<=" => CmpOp::Le,
+                ">" => CmpOp::Gt,
+                ">=" => CmpOp::Ge,
+                _ => CmpOp::Matches,
+            };
+            Cond::Compare {
+                subject: Spanned::new(to_selector(s), span_of(file, s)),
+                op: Spanned::new(op, span_of(file, &op_pair)),
+                value: to_literal(file, v, diags),
+            }
+        }
+        _ => Cond::And(Vec::new()),
+    };
+    Spanned::new(node, span)
+}
+
+fn to_arg(file: FileId, pair: &Pair<'_, Rule>, diags: &mut Diagnostics) -> Spanned<Arg> {
+    let arg = match pair.as_rule() {
+        Rule::word => Arg::Word(pair.as_str().to_string()),
+        Rule::number => Arg::Number(pair.as_str().to_string()),
+        Rule::range => {
+            let mut ends = pair
+                .as_str()
+                .splitn(2, "..")
+                .map(|n| n.parse::<i64>().unwrap_or(i64::MAX));
+            let a = ends.next().unwrap_or(0);
+            let b = ends.next().unwrap_or(0);
+            Arg::Range(a, b)
+        }
+        _ => Arg::Str(string_value(file, pair, diags)),
+    };
+    Spanned::new(arg, span_of(file, pair))
 }
 
 fn span_of(file: FileId, pair: &Pair<'_, Rule>) -> Span {
@@ -157,21 +350,41 @@ fn to_item(file: FileId, pair: Pair<'_, Rule>, diags: &mut Diagnostics) -> Optio
         }
         Rule::rule => {
             let sel = tagged(&pair, "selector")?;
-            let selector = match sel.as_rule() {
-                Rule::tag => Selector::Tag(sel.as_str().to_string()),
-                _ => Selector::Keyword(sel.as_str().to_string()),
-            };
             let action = tagged(&pair, "action")?;
             let args = pair
                 .clone()
                 .into_inner()
                 .find_tagged("argument")
-                .map(|a| Spanned::new(string_value(file, &a, diags), span_of(file, &a)))
+                .map(|a| to_arg(file, &a, diags))
                 .collect();
             ItemKind::Rule(AstRule {
-                selector: Spanned::new(selector, span_of(file, &sel)),
+                selector: Spanned::new(to_selector(&sel), span_of(file, &sel)),
                 action: Spanned::new(action.as_str().to_string(), span_of(file, &action)),
                 args,
+            })
+        }
+        Rule::table_stmt => {
+            let text = |tag: &'static str, diags: &mut Diagnostics| -> Option<Spanned<String>> {
+                let p = tagged(&pair, tag)?;
+                let v = match p.as_rule() {
+                    Rule::string => string_value(file, &p, diags),
+                    _ => p.as_str().to_string(),
+                };
+                Some(Spanned::new(v, span_of(file, &p)))
+            };
+            ItemKind::Table(TableDecl {
+                name: text("name", diags)?,
+                file: text("file", diags)?,
+                key: text("key", diags)?,
+                value: text("value", diags)?,
+            })
+        }
+        Rule::reject_stmt => {
+            let c = child(&pair, Rule::condition)?;
+            let reason = tagged(&pair, "reason")?;
+            ItemKind::Reject(Reject {
+                condition: to_cond(file, c, diags),
+                reason: Spanned::new(string_value(file, &reason, diags), span_of(file, &reason)),
             })
         }
         _ => return None,
@@ -188,6 +401,21 @@ fn describe(r: Rule) -> Option<&'static str> {
             "an action (`keep`, `delete`, `empty`, `replace`, `uid`, `hash`, `shift-date`...)"
         }
         Rule::string => "a value in double quotes",
+        Rule::condition
+        | Rule::comparison
+        | Rule::exists_test
+        | Rule::in_test
+        | Rule::cond_group => "a condition like `Modality == \"US\"`",
+        Rule::cmp_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`, `~`) or `in`",
+        Rule::kw_in => "`in`",
+        Rule::kw_when => "`when`",
+        Rule::kw_key => "`key`",
+        Rule::kw_value => "`value`",
+        Rule::table_name => "a table name",
+        Rule::column_name => "a column name",
+        Rule::vr_name => "a VR like `PN`",
+        Rule::number => "a number",
+        Rule::range | Rule::word => "an argument",
         Rule::builtin_ref => "`builtin:NAME`",
         Rule::disposition => "`keep` or `delete`",
         Rule::option_name => "an option name like `retain-uids`",
@@ -276,8 +504,12 @@ fn explain_invalid_line(file: FileId, pair: &Pair<'_, Rule>) -> Diagnostic {
     }
     let expected: Vec<&str> = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut words: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
-            words.dedup();
+            let mut words: Vec<&str> = Vec::new();
+            for w in positives.iter().filter_map(|r| describe(*r)) {
+                if !words.contains(&w) {
+                    words.push(w);
+                }
+            }
             words
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
@@ -361,7 +593,7 @@ mod tests {
             panic!()
         };
         assert_eq!(r.selector.node, Selector::Tag("(0010,0010)".into()));
-        assert_eq!(r.args[0].node, "A \"B\"");
+        assert_eq!(r.args[0].node.as_str(), Some("A \"B\""));
         let ItemKind::Rule(r) = &p.items[8].kind else {
             panic!()
         };
@@ -370,9 +602,8 @@ mod tests {
 
     #[test]
     fn every_bad_line_is_reported() {
-        let (p, d, map) = parse_text(
-            "PatientName\nPatientID delete extra\nPatientID delete\n(0010,0010 delete\n",
-        );
+        let (p, d, map) =
+            parse_text("PatientName\nPatientID delete ;\nPatientID delete\n(0010,0010 delete\n");
         assert_eq!(p.items.len(), 1);
         assert_eq!(d.len(), 3);
         let msgs: Vec<_> = d
@@ -391,8 +622,9 @@ mod tests {
         assert_eq!(
             msgs[1],
             (
-                "expected the end of the line or a value in double quotes".into(),
-                "extra".into()
+                "expected the end of the line, an argument, a number or a value in double quotes"
+                    .into(),
+                ";".into()
             )
         );
         assert_eq!(
@@ -409,12 +641,12 @@ mod tests {
         let ItemKind::Rule(r) = &p.items[0].kind else {
             panic!()
         };
-        assert_eq!(r.args[0].node, "\\d{4}");
-        assert_eq!(r.args[1].node, "X\\Y");
+        assert_eq!(r.args[0].node.as_str(), Some("\\d{4}"));
+        assert_eq!(r.args[1].node.as_str(), Some("X\\Y"));
         let ItemKind::Rule(r) = &p.items[1].kind else {
             panic!()
         };
-        assert_eq!(r.args[0].node, "a\"b");
+        assert_eq!(r.args[0].node.as_str(), Some("a\"b"));
         let found: Vec<_> = d
             .iter()
             .map(|x| {

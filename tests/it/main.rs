@@ -4,6 +4,7 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
+    clippy::string_slice,
     reason = "tests"
 )]
 
@@ -19,4 +20,5 @@ mod profiles;
 mod run;
 mod safety;
 mod serve;
+mod study;
 mod support;

@@ -16,6 +16,12 @@ pub(crate) enum Step<'p> {
     Hash,
     ShiftDate,
     Regexp(&'p Regexp),
+    ShiftDays(&'p crate::plan::DateShift),
+    HashWith(&'p crate::plan::HashSpec),
+    KeepYear,
+    CapAge(u16),
+    Truncate(usize),
+    Lookup(&'p crate::plan::Lookup),
 }
 
 impl From<Branch> for Step<'_> {
@@ -31,7 +37,7 @@ impl From<Branch> for Step<'_> {
 }
 
 /// The action names that reports count, in the order of [`Step::kind`].
-pub(super) const STEP_NAMES: [&str; 8] = [
+pub(super) const STEP_NAMES: [&str; 12] = [
     "keep",
     "delete",
     "empty",
@@ -40,6 +46,10 @@ pub(super) const STEP_NAMES: [&str; 8] = [
     "hash",
     "shift-date",
     "regexp",
+    "keep-year",
+    "cap-age",
+    "truncate",
+    "lookup",
 ];
 pub(super) const KEEP: usize = 0;
 pub(super) const DELETE: usize = 1;
@@ -53,9 +63,13 @@ impl Step<'_> {
             Step::Empty => 2,
             Step::Dummy | Step::Set(_) => 3,
             Step::Uid => 4,
-            Step::Hash => 5,
-            Step::ShiftDate => 6,
+            Step::Hash | Step::HashWith(_) => 5,
+            Step::ShiftDate | Step::ShiftDays(_) => 6,
             Step::Regexp(_) => 7,
+            Step::KeepYear => 8,
+            Step::CapAge(_) => 9,
+            Step::Truncate(_) => 10,
+            Step::Lookup(_) => 11,
         }
     }
 }

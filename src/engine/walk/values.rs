@@ -43,6 +43,12 @@ pub(crate) fn resolve_action<'p>(
         Action::Hash => Step::Hash,
         Action::ShiftDate => Step::ShiftDate,
         Action::Regexp(r) => Step::Regexp(r),
+        Action::ShiftDays(d) => Step::ShiftDays(d),
+        Action::HashWith(h) => Step::HashWith(h),
+        Action::KeepYear => Step::KeepYear,
+        Action::CapAge(n) => Step::CapAge(*n),
+        Action::Truncate(n) => Step::Truncate(*n),
+        Action::Lookup(l) => Step::Lookup(l),
         // `resolve` answers for every combined action; should it not, removing the
         // element is the choice that cannot leak
         Action::Combined(_) => Step::Delete,
@@ -62,7 +68,17 @@ pub(super) const CODE_MACRO: [Tag; 6] = [
 pub(super) fn needs_text(action: &Action) -> bool {
     matches!(
         action,
-        Action::Set(_) | Action::Uid | Action::Hash | Action::ShiftDate | Action::Regexp(_)
+        Action::Set(_)
+            | Action::Uid
+            | Action::Hash
+            | Action::ShiftDate
+            | Action::Regexp(_)
+            | Action::ShiftDays(_)
+            | Action::HashWith(_)
+            | Action::KeepYear
+            | Action::CapAge(_)
+            | Action::Truncate(_)
+            | Action::Lookup(_)
     )
 }
 
