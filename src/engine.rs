@@ -89,7 +89,7 @@ pub fn expected(
     } else {
         vr
     };
-    let decision = plan.decide(tag, creator);
+    let decision = plan.decide_in(tag, creator, vr, seq_path);
     match walk::resolve_action(decision.action(), tag, vr, sop_class, seq_path) {
         walk::Step::Keep => Expected::Keep,
         walk::Step::Delete => Expected::Delete,

@@ -20,6 +20,7 @@ mod action;
 pub mod condition;
 mod options;
 pub mod params;
+mod scoped;
 mod specialise;
 mod table;
 
@@ -33,6 +34,7 @@ pub use action::{Action, ActionVrProblem, Combined, Disposition, Regexp, check_a
 pub use condition::{Condition, PlanCondition, RejectRule};
 pub use options::DeidOption;
 pub use params::{DateShift, HashSpec, Lookup, LookupTable};
+pub use scoped::{PathPattern, Scope, ScopedRule};
 pub use table::describe_pattern;
 
 use crate::tag::{Mask, TagPattern};
@@ -137,8 +139,15 @@ pub struct Plan {
     conditions: Vec<PlanCondition>,
     rejects: Vec<RejectRule>,
     tables: Vec<std::sync::Arc<LookupTable>>,
+    /// path and VR rules, in load order
+    scoped: Vec<ScopedRule>,
     /// plans specialised to an outcome of the conditions
     cache: specialise::Cache,
+}
+
+/// The pattern of a VR rule: every tag (it is never looked up by pattern).
+fn any_tag() -> TagPattern {
+    Mask::new(0, 0).map_or(TagPattern::Exact(Tag(0xFFFF, 0xFFFF)), TagPattern::Masked)
 }
 
 /// Builds a [`Plan`]: rules are added in load order.
@@ -174,6 +183,7 @@ impl PlanBuilder {
                 conditions: Vec::new(),
                 rejects: Vec::new(),
                 tables: Vec::new(),
+                scoped: Vec::new(),
                 cache: specialise::Cache::default(),
             },
         }
@@ -187,6 +197,26 @@ impl PlanBuilder {
 
     pub fn reject(&mut self, reject: RejectRule) {
         self.plan.rejects.push(reject);
+    }
+
+    /// Adds a path or VR rule (later ones win over earlier ones of the same kind).
+    pub fn scoped(&mut self, scope: Scope, action: Action, origin: Arc<str>, guard: Option<usize>) {
+        let pattern = match &scope {
+            Scope::Path(p) => p.steps.last().map_or(any_tag(), |t| TagPattern::Exact(*t)),
+            Scope::Vr(_) => any_tag(),
+        };
+        let order =
+            u32::try_from(self.plan.rules.len() + self.plan.scoped.len()).unwrap_or(u32::MAX);
+        self.plan.scoped.push(ScopedRule {
+            scope,
+            rule: PlanRule {
+                pattern,
+                action,
+                origin,
+                order,
+                guard,
+            },
+        });
     }
 
     pub fn table(&mut self, table: std::sync::Arc<LookupTable>) {

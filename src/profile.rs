@@ -16,6 +16,7 @@ pub mod params;
 pub mod print;
 pub mod report;
 pub mod resolve;
+pub mod scoped;
 pub mod syntax;
 pub mod tables;
 

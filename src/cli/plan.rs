@@ -260,8 +260,15 @@ pub fn explain(plan: &Plan, pattern: &TagPattern) -> String {
     };
     let mut out = format!("{head}\n");
     let rules = plan.explain(tag, creator);
+    let dict_vr = dicom_anonymizer_vr(tag);
+    let by_vr = matches!(plan.decide(tag, creator), Decision::Fallback(_))
+        && matches!(
+            plan.decide_in(tag, creator, dict_vr.unwrap_or(dicom_core::VR::UN), &[]),
+            Decision::Rule(_)
+        );
     match plan.decide(tag, creator) {
         Decision::Rule(_) => {}
+        Decision::Fallback(_) if by_vr => {}
         Decision::Fallback(f) => {
             let which = if tag.group() % 2 == 1 {
                 "private"
@@ -300,5 +307,42 @@ pub fn explain(plan: &Plan, pattern: &TagPattern) -> String {
             r.origin
         ));
     }
+    // path rules for this tag (they win inside their sequences) and VR rules (they
+    // decide where no tag rule does)
+    let mut vr_applied = !by_vr;
+    for s in plan.scoped_rules().iter().rev() {
+        let condition = s
+            .rule
+            .guard
+            .and_then(|g| plan.conditions().get(g))
+            .map(|c| format!(" when {}", c.text))
+            .unwrap_or_default();
+        let line = match &s.scope {
+            crate::plan::Scope::Path(p) if p.steps.last() == Some(&tag) => {
+                format!(
+                    "  at {p}: {}{condition}  # {}\n",
+                    s.rule.action, s.rule.origin
+                )
+            }
+            crate::plan::Scope::Vr(v) if tag.group() % 2 == 0 && dict_vr == Some(*v) => {
+                let what = if !vr_applied && s.rule.guard.is_none() {
+                    vr_applied = true;
+                    "applies  "
+                } else {
+                    "by VR    "
+                };
+                format!(
+                    "  {what} {}{condition} (no tag rule decides)  # vr {v} {}\n",
+                    s.rule.action, s.rule.origin
+                )
+            }
+            _ => continue,
+        };
+        out.push_str(&line);
+    }
     out
+}
+
+fn dicom_anonymizer_vr(tag: dicom_core::Tag) -> Option<dicom_core::VR> {
+    crate::dictionary::vr_of(tag)
 }

@@ -113,7 +113,9 @@ impl<'a> Walker<'a> {
                 changes.push((tag, Fate::Delete));
                 continue;
             }
-            let action = plan.decide(tag, creator_of(&creators, tag)).action();
+            let action = plan
+                .decide_in(tag, creator_of(&creators, tag), elem.vr(), &self.seq_path)
+                .action();
             match action {
                 // `keep` leaves every element but sequences (walked inside) and UN
                 // (re-typed first) as it is (`resolve_action` gives `Keep` for it)

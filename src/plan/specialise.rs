@@ -32,6 +32,7 @@ impl Plan {
     /// Whether any rule depends on a condition.
     pub fn has_conditions(&self) -> bool {
         self.rules.iter().any(|r| r.guard.is_some())
+            || self.scoped.iter().any(|s| s.rule.guard.is_some())
     }
 
     /// The reason of the first `reject when` whose condition holds in `outcome`.
@@ -73,6 +74,20 @@ impl Plan {
                 .is_none_or(|g| outcome.get(g).copied().unwrap_or(false));
             if applies {
                 b.rule(r.pattern.clone(), r.action.clone(), Arc::clone(&r.origin));
+            }
+        }
+        for s in &self.scoped {
+            let applies = s
+                .rule
+                .guard
+                .is_none_or(|g| outcome.get(g).copied().unwrap_or(false));
+            if applies {
+                b.scoped(
+                    s.scope.clone(),
+                    s.rule.action.clone(),
+                    Arc::clone(&s.rule.origin),
+                    None,
+                );
             }
         }
         b.build()

@@ -102,6 +102,12 @@ impl Plan {
     /// Tables, `reject when` statements and the rules of `when` blocks, after the
     /// unconditional rules (which a block's rules override where its condition holds).
     fn conditional_table(&self, out: &mut String) {
+        for s in self.scoped.iter().filter(|s| s.rule.guard.is_none()) {
+            out.push_str(&format!(
+                "{}  {}  # {}\n",
+                s.scope, s.rule.action, s.rule.origin
+            ));
+        }
         for t in &self.tables {
             out.push_str(&format!(
                 "table {} key {} value {} ({} rows)  # {}\n",
@@ -122,7 +128,12 @@ impl Plan {
         for (i, c) in self.conditions.iter().enumerate() {
             let rules: Vec<&super::PlanRule> =
                 self.rules.iter().filter(|r| r.guard == Some(i)).collect();
-            if rules.is_empty() {
+            let scoped: Vec<&super::ScopedRule> = self
+                .scoped
+                .iter()
+                .filter(|s| s.rule.guard == Some(i))
+                .collect();
+            if rules.is_empty() && scoped.is_empty() {
                 continue;
             }
             out.push_str(&format!("when {} {{  # {}\n", c.text, c.origin));
@@ -131,6 +142,12 @@ impl Plan {
                 out.push_str(&format!(
                     "    {}  {kw}  {vr}  {}  # {}\n",
                     r.pattern, r.action, r.origin
+                ));
+            }
+            for s in scoped {
+                out.push_str(&format!(
+                    "    {}  {}  # {}\n",
+                    s.scope, s.rule.action, s.rule.origin
                 ));
             }
             out.push_str("}\n");

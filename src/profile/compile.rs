@@ -65,6 +65,7 @@ pub fn compile(loaded: &Loaded, map: &SourceMap, diags: &mut Diagnostics) -> Pla
         tables: super::params::Tables::new(),
         table_spans: Vec::new(),
         placed: Vec::new(),
+        paths: Vec::new(),
     };
     for r in &loaded.sequence {
         let Some(item) = loaded
@@ -78,7 +79,10 @@ pub fn compile(loaded: &Loaded, map: &SourceMap, diags: &mut Diagnostics) -> Pla
     }
     c.lint_unused_tables();
     c.lint_shadowed();
-    c.builder.build()
+    let builder = std::mem::take(&mut c.builder);
+    let plan = builder.build();
+    c.lint_paths(&plan);
+    plan
 }
 
 struct Compiler<'a> {
@@ -98,6 +102,8 @@ struct Compiler<'a> {
     table_spans: Vec<(String, Span)>,
     /// every rule compiled: selector, whether it is in a block, where
     placed: Vec<(TagPattern, bool, Span)>,
+    /// path and VR rules compiled, for the path lint
+    paths: Vec<(crate::plan::Scope, Span)>,
 }
 
 impl Compiler<'_> {
@@ -217,6 +223,69 @@ impl Compiler<'_> {
                         std::cell::Cell::new(true),
                     ),
                 );
+            }
+        }
+    }
+
+    /// A path or VR rule: checked like a tag rule against its VR (a path's last step by
+    /// the dictionary; a VR rule against that VR).
+    fn scoped_rule(&mut self, rule: &Rule) {
+        let scope = match super::scoped::parse(&rule.selector) {
+            Ok(s) => Some(s),
+            Err(d) => {
+                self.diags.push(d);
+                None
+            }
+        };
+        let action = self.action(rule);
+        let (Some(scope), Some(action)) = (scope, action) else {
+            return;
+        };
+        let ok = match &scope {
+            crate::plan::Scope::Path(p) => {
+                let Some(last) = p.steps.last() else {
+                    return;
+                };
+                let pattern = TagPattern::Exact(*last);
+                self.check_target(&pattern, &action, rule) && self.check_vr(&pattern, &action, rule)
+            }
+            crate::plan::Scope::Vr(vr) => {
+                self.check_one_vr(*vr, &format!("vr {vr}"), &action, rule)
+            }
+        };
+        if !ok {
+            return;
+        }
+        let origin = self.origin(rule.selector.span);
+        let guard = self.guards.last().map(|g| g.0);
+        self.paths.push((scope.clone(), rule.selector.span));
+        self.builder.scoped(scope, action, origin, guard);
+    }
+
+    /// A path rule under a sequence the plan removes never applies: say to keep it.
+    fn lint_paths(&mut self, plan: &Plan) {
+        for (scope, span) in &self.paths {
+            let crate::plan::Scope::Path(p) = scope else {
+                continue;
+            };
+            if p.any_depth {
+                continue;
+            }
+            for i in 0..p.steps.len().saturating_sub(1) {
+                let (Some(seq), Some(above)) = (p.steps.get(i), p.steps.get(..i)) else {
+                    continue;
+                };
+                let action = plan.decide_in(*seq, None, VR::SQ, above).action();
+                if matches!(action, Action::Delete | Action::Empty) {
+                    let name = dictionary::keyword_of(*seq)
+                        .map_or_else(|| crate::tag::fmt_tag(*seq), str::to_string);
+                    self.diags.push(
+                        Diagnostic::new(Code::PathUnderRemovedSequence, format!("this path rule is under `{name}`, which the plan removes"))
+                            .label(*span, "never applies")
+                            .help(format!("a path rule applies only inside sequences that are kept: add `{name} keep` (the plan then applies inside its items), or remove this rule")),
+                    );
+                    break;
+                }
             }
         }
     }
@@ -366,6 +435,10 @@ impl Compiler<'_> {
     }
 
     fn rule(&mut self, file: FileId, rule: &Rule) {
+        if matches!(rule.selector.node, Selector::Path(_) | Selector::Vr(_)) {
+            self.scoped_rule(rule);
+            return;
+        }
         let pattern = self.selector(&rule.selector);
         let action = self.action(rule);
         let (Some(pattern), Some(action)) = (pattern, action) else {
@@ -392,14 +465,8 @@ impl Compiler<'_> {
         let (result, is_keyword) = match &sel.node {
             Selector::Keyword(k) => (TagPattern::from_keyword(k), true),
             Selector::Tag(t) => (TagPattern::parse_tag(t), false),
-            Selector::Path(_) | Selector::Vr(_) => {
-                self.diags.push(
-                    Diagnostic::new(Code::BadTag, format!("`{}`: path and VR selectors are not implemented yet", sel.node.text()))
-                        .label(sel.span, "not implemented yet")
-                        .help("select the attribute by tag or keyword; a rule applies at every depth, inside sequences too"),
-                );
-                return None;
-            }
+            // handled by `scoped_rule`
+            Selector::Path(_) | Selector::Vr(_) => return None,
         };
         match result {
             Ok(p) => {
@@ -609,33 +676,42 @@ impl Compiler<'_> {
         };
         for (name, choices) in targets {
             for vr in choices {
-                if let Err(problem) = check_action_vr(action, vr) {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::ActionNotValidForVr,
-                            format!("`{}` cannot apply to {name} ({vr})", action.name()),
-                        )
-                        .label(rule.action.span, format!("not valid for {vr}"))
-                        .help(problem.help()),
-                    );
+                if !self.check_one_vr(vr, &name, action, rule) {
                     return false;
-                }
-                if let Action::Set(lit) = action {
-                    if let Err(p) = vr::check_literal(vr, lit) {
-                        let span = rule.args.first().map_or(rule.action.span, |a| a.span);
-                        self.diags.push(
-                            Diagnostic::new(
-                                Code::LiteralNotValidForVr,
-                                format!("this value does not fit {name} ({vr})"),
-                            )
-                            .label(span, format!("{p}"))
-                            .help(literal_help(vr)),
-                        );
-                        return false;
-                    }
                 }
             }
         }
+        true
+    }
+
+    /// The action and literal against one VR of the element `name`.
+    fn check_one_vr(&mut self, vr: VR, name: &str, action: &Action, rule: &Rule) -> bool {
+        if let Err(problem) = check_action_vr(action, vr) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::ActionNotValidForVr,
+                    format!("`{}` cannot apply to {name} ({vr})", action.name()),
+                )
+                .label(rule.action.span, format!("not valid for {vr}"))
+                .help(problem.help()),
+            );
+            return false;
+        }
+        if let Action::Set(lit) = action {
+            if let Err(p) = vr::check_literal(vr, lit) {
+                let span = rule.args.first().map_or(rule.action.span, |a| a.span);
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::LiteralNotValidForVr,
+                        format!("this value does not fit {name} ({vr})"),
+                    )
+                    .label(span, format!("{p}"))
+                    .help(literal_help(vr)),
+                );
+                return false;
+            }
+        }
+
         true
     }
 

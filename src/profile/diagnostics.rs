@@ -115,6 +115,8 @@ codes! {
     UnusedTable = "anon::lint::unused_table", Warning;
     /// A rule in a `when` block overridden by a later rule outside any block.
     ShadowedRule = "anon::lint::shadowed_rule", Warning;
+    /// A path rule under a sequence the plan removes.
+    PathUnderRemovedSequence = "anon::lint::path_under_removed_sequence", Warning;
     /// A condition that can never hold.
     NeverHolds = "anon::lint::never_holds", Warning;
     /// A `when` block without rules.

@@ -255,3 +255,91 @@ fn else_hash_gives_a_pseudonym_instead_of_failing() {
     let other = text(&r.dst.join(MR_UNMAPPED), tags::PATIENT_ID).unwrap();
     assert!(other.len() == 16 && other != "4MR1", "{other}");
 }
+
+const CT: &str = "pydicom__CT_small.dcm"; // OtherPatientIDsSequence with two PatientID items
+
+fn item_texts(path: &Path, seq: Tag, tag: Tag) -> Vec<String> {
+    let obj = open_file(path).unwrap();
+    let Some(e) = obj.get(seq) else {
+        return Vec::new();
+    };
+    e.items()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i.get(tag))
+        .map(|e| {
+            e.to_str()
+                .unwrap()
+                .trim_end_matches([' ', '\0'])
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_path_rule_beats_the_tag_rule_at_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.anon");
+    std::fs::write(
+        &profile,
+        "include builtin:basic\nPatientID replace \"TOP\"\nOtherPatientIDsSequence keep\n\
+         OtherPatientIDsSequence/PatientID replace \"INSIDE\"\n",
+    )
+    .unwrap();
+    let r = run_study(&profile, &[CT]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let out = r.dst.join(CT);
+    assert_eq!(text(&out, tags::PATIENT_ID).as_deref(), Some("TOP"));
+    assert_eq!(
+        item_texts(
+            &corpus(CT),
+            tags::OTHER_PATIENT_I_DS_SEQUENCE,
+            tags::PATIENT_ID
+        )
+        .len(),
+        2
+    );
+    assert_eq!(
+        item_texts(&out, tags::OTHER_PATIENT_I_DS_SEQUENCE, tags::PATIENT_ID),
+        ["INSIDE", "INSIDE"]
+    );
+    // `**/` matches at any depth, the top level included
+    std::fs::write(
+        &profile,
+        "include builtin:basic\nOtherPatientIDsSequence keep\n**/PatientID replace \"ANY\"\n",
+    )
+    .unwrap();
+    let r = run_study(&profile, &[CT]);
+    let out = r.dst.join(CT);
+    assert_eq!(text(&out, tags::PATIENT_ID).as_deref(), Some("ANY"));
+    assert_eq!(
+        item_texts(&out, tags::OTHER_PATIENT_I_DS_SEQUENCE, tags::PATIENT_ID),
+        ["ANY", "ANY"]
+    );
+}
+
+#[test]
+fn vr_rules_decide_what_no_tag_rule_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.anon");
+    std::fs::write(
+        &profile,
+        "vr PN replace \"VR^PN\"\nvr DA keep-year\nPatientName keep\n",
+    )
+    .unwrap();
+    let r = run_study(&profile, &[CT]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let out = r.dst.join(CT);
+    // a tag rule beats the VR rule
+    assert_eq!(
+        text(&out, tags::PATIENT_NAME),
+        text(&corpus(CT), tags::PATIENT_NAME)
+    );
+    // every other PN and DA
+    assert!(text(&corpus(CT), tags::REFERRING_PHYSICIAN_NAME).is_some());
+    assert_eq!(
+        text(&out, tags::REFERRING_PHYSICIAN_NAME).as_deref(),
+        Some("VR^PN")
+    );
+    assert_eq!(text(&out, tags::STUDY_DATE).as_deref(), Some("20040101"));
+}
