@@ -55,6 +55,9 @@ pub struct RunArgs {
     /// Stop after the first failed file
     #[arg(long)]
     pub fail_fast: bool,
+    /// Copy inputs a `reject when` rejects, unchanged, into DIR (they still hold PHI; without it nothing of them is written)
+    #[arg(long, value_name = "DIR")]
+    pub quarantine: Option<PathBuf>,
     /// Largest file read whole into memory when it cannot be streamed (bytes)
     #[arg(long, value_name = "BYTES", default_value_t = ReadOptions::default().max_in_memory_bytes)]
     pub max_in_memory: u64,
@@ -154,6 +157,7 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         jobs: args.jobs,
         fail_fast: args.fail_fast,
         read,
+        quarantine: args.quarantine.clone(),
     };
     let deid = Deidentifier::new(&plan, &keys, policy);
     let batch = Batch::with_deidentifier(deid, options, &args.src, &args.dst);

@@ -343,3 +343,49 @@ fn vr_rules_decide_what_no_tag_rule_decides() {
     );
     assert_eq!(text(&out, tags::STUDY_DATE).as_deref(), Some("20040101"));
 }
+
+#[test]
+fn quarantine_copies_rejected_inputs_unchanged_and_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.anon");
+    std::fs::write(
+        &profile,
+        "include builtin:basic\nreject when Modality == \"US\" \"ultrasound is not part of this study\"\n",
+    )
+    .unwrap();
+    // without --quarantine: nothing of the rejected file is written anywhere
+    let r = run_study(&profile, &[US_PHILIPS, MR_A]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert!(r.dst.join(MR_A).exists());
+    assert!(!r.dst.join(US_PHILIPS).exists());
+    let rec = record(&r.report, US_PHILIPS);
+    assert_eq!(rec["outcome"], "rejected");
+    assert_eq!(rec["reason"], "ultrasound is not part of this study");
+    assert!(rec.get("output").is_none());
+
+    // with it: copied byte for byte, at its relative path
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    std::fs::copy(corpus(US_PHILIPS), src.join("sub").join(US_PHILIPS)).unwrap();
+    let key = dir.path().join("key.bin");
+    std::fs::write(&key, KEY).unwrap();
+    let q = dir.path().join("quarantine");
+    let dst = dir.path().join("dst");
+    let out = bin()
+        .args(["run", "-q", "--profile"])
+        .arg(&profile)
+        .arg("--key-file")
+        .arg(&key)
+        .arg("--quarantine")
+        .arg(&q)
+        .arg(&src)
+        .arg(&dst)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read(q.join("sub").join(US_PHILIPS)).unwrap(),
+        std::fs::read(corpus(US_PHILIPS)).unwrap()
+    );
+    assert!(!dst.join("sub").join(US_PHILIPS).exists());
+}
