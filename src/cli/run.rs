@@ -128,6 +128,21 @@ pub fn run(args: &RunArgs) -> ExitStatus {
             }
         }
     };
+    // rejected inputs hold PHI: they never go into the output tree or the source
+    if let Some(q) = &args.quarantine {
+        let (q_abs, dst_abs, src_abs) = (
+            walk::absolute(q),
+            walk::absolute(&args.dst),
+            walk::absolute(&args.src),
+        );
+        if q_abs.starts_with(&dst_abs) || q_abs.starts_with(&src_abs) {
+            eprintln!(
+                "error: the quarantine folder `{}` must be outside SRC and DST (rejected inputs still hold PHI)",
+                q.display()
+            );
+            return ExitStatus::Usage;
+        }
+    }
     let inputs = match walk::discover(&args.src, &args.dst, list.as_deref(), shard) {
         Ok(i) => i,
         Err(e) => {
