@@ -7,7 +7,8 @@
 //!   resolution, [`crate::engine::expected`]): present although removed, a value although
 //!   emptied, another value than the replacement, a private element the plan does not keep,
 //!   a UID that does not look remapped, a value that is not a pseudonym;
-//! * Patient Identity Removed (0012,0062) is `YES`;
+//! * Patient Identity Removed (0012,0062) is `YES` when the plan satisfies the Basic
+//!   Profile (`Plan::claims`);
 //! * the file meta agrees with the data set (Media Storage SOP Class/Instance UID), holds
 //!   no other elements than the ones the tool writes (no AE titles, presentation addresses
 //!   or private meta information), and the preamble is zeros;
@@ -74,13 +75,11 @@ impl<'a> Checker<'a> {
                 .filter_map(|vr| crate::vr::dummy_text(*vr))
                 .map(str::to_string),
         );
-        for o in engine.method_codes(&engine::Applied {
-            dates_shifted: true,
-            ..Default::default()
-        }) {
+        for o in crate::plan::DeidOption::ALL {
             tool_texts.push(o.meaning().to_string());
         }
-        tool_texts.extend(["YES", "MODIFIED", "DCM"].map(String::from));
+        tool_texts.push(engine::NOT_CONFORMANT.to_string());
+        tool_texts.extend(["YES", "MODIFIED", "UNMODIFIED", "REMOVED", "DCM"].map(String::from));
         // literals of the plan (`replace "VALUE"`) are written on purpose
         for rule in plan.all_rules() {
             if let crate::plan::Action::Set(v) = &rule.action {
@@ -127,6 +126,8 @@ impl<'a> Checker<'a> {
         walk.dataset(obj, true);
 
         match obj.get(Tag(0x0012, 0x0062)).and_then(engine::text_value) {
+            // a plan that does not satisfy the Basic Profile does not claim it
+            _ if !self.plan.claims().basic => {}
             Some(v) if v.trim() == "YES" => {}
             Some(_) => findings.push(Finding::file(
                 FindingKind::IdentityRemovedMissing,

@@ -8,6 +8,24 @@
 use std::io::IsTerminal;
 use std::process::Termination;
 
+/// Writes a line to stderr, like `eprintln!`, but a failing stderr (`2>/dev/full`, a
+/// closed pipe) is ignored instead of panicking: messages are a courtesy and never a
+/// reason to stop in the middle of a run.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `say!` without the line break.
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::profile::{self, Compiled, Diagnostics, Entry};
@@ -16,6 +34,7 @@ pub use profile_args::{ProfileArgs, profile_entries};
 
 pub mod check;
 pub mod convert;
+pub mod legacy;
 pub mod lint;
 pub mod plan;
 pub mod profile_args;
@@ -98,7 +117,7 @@ pub fn write_stdout(text: &str) -> Result<(), ExitStatus> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ExitStatus::Success),
         Err(e) => {
-            eprintln!("error: cannot write to stdout: {e}");
+            say!("error: cannot write to stdout: {e}");
             Err(ExitStatus::Failure)
         }
     }
@@ -114,11 +133,11 @@ pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, format: Error
             let stderr = std::io::stderr();
             let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let width = if color { 100 } else { 80 };
-            eprint!(
+            say_part!(
                 "{}",
                 profile::report::render_human(diags, sources, color, width)
             );
-            eprintln!("{}", profile::report::summary(diags));
+            say!("{}", profile::report::summary(diags));
         }
         ErrorFormat::Json => {
             let _ = write_stdout(&format!(
@@ -147,35 +166,23 @@ pub fn compile_or_report(
     Ok(compiled)
 }
 
-/// Subcommand names, to recognise the old `dicom-anonymizer SRC DST` form.
-const COMMANDS: &[&str] = &[
-    "run",
-    "lint",
-    "plan",
-    "convert",
-    "check",
-    "serve",
-    "completions",
-    "help",
-];
-
-/// Rewrites `dicom-anonymizer [OPTIONS] SRC DST` (the old tool's form) to `run`.
-pub fn normalize_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
-    if let Some(first) = first {
-        let is_flag = first.starts_with('-');
-        let is_command = COMMANDS.contains(&first.as_str());
-        let is_help = matches!(first.as_str(), "-h" | "--help" | "-V" | "--version");
-        if !is_command && !is_help && (!is_flag || args.len() > 2) {
-            args.insert(1, "run".into());
-        }
-    }
-    args
-}
+pub use legacy::normalize_args;
 
 /// Parses the process arguments and runs the command.
 pub fn main() -> ExitStatus {
-    let args = normalize_args(std::env::args_os().collect());
+    main_with(std::env::args_os().collect())
+}
+
+/// Parses `args` (the program name first) and runs the command: the binary, and the
+/// `dicom-anonymizer` command that the Python package installs, go through here.
+pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitStatus {
+    let args = match normalize_args(args) {
+        Ok(a) => a,
+        Err(msg) => {
+            say!("error: {msg}");
+            return ExitStatus::Usage;
+        }
+    };
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

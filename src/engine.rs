@@ -133,7 +133,7 @@ pub const IMPLEMENTATION_VERSION_NAME: &str = concat!("DCMANON_", env!("CARGO_PK
 pub struct Applied {
     /// Elements per action (resolved: combined actions count as the branch taken).
     pub counts: Counts,
-    /// Whether any date was shifted (then (0028,0303) is `MODIFIED` and 113107 is added).
+    /// Whether any date was shifted.
     pub dates_shifted: bool,
 }
 
@@ -192,6 +192,7 @@ impl<'a> Engine<'a> {
             specialised = self.plan.specialised(&outcome);
             &*specialised
         };
+        let earlier = Earlier::of(obj);
         let mut w = walk::Walker::new(plan, self.keys, sop_class, shift_days);
         w.originals = conditions::originals(plan, obj, patient_key);
         w.dataset(obj)?;
@@ -199,7 +200,7 @@ impl<'a> Engine<'a> {
             counts: w.counts.to_map(),
             dates_shifted: w.dates_shifted,
         };
-        self.write_deid_attributes(obj, &applied);
+        self.write_deid_attributes(obj, earlier);
         Ok(applied)
     }
 
@@ -258,73 +259,109 @@ impl<'a> Engine<'a> {
         )
     }
 
-    /// The values of De-identification Method (0012,0063): the tool and version, then
-    /// each profile name (LO: at most 64 characters each).
+    /// The values of De-identification Method (0012,0063) this tool adds: the tool and
+    /// version, each profile name (LO: at most 64 characters each), and, when the plan
+    /// does not satisfy the Basic Profile, [`NOT_CONFORMANT`].
     pub fn method_values(&self) -> Vec<String> {
         let mut v = vec![format!("dicom-anonymizer {}", env!("CARGO_PKG_VERSION"))];
         for name in self.plan.names() {
             v.push(name.chars().filter(|c| *c != '\\').take(64).collect());
         }
+        if !self.plan.claims().basic {
+            v.push(NOT_CONFORMANT.to_string());
+        }
         v
     }
 
-    /// The CID 7050 codes written into (0012,0064): the options the profiles declare,
-    /// plus 113107 when dates were shifted.
-    pub fn method_codes(&self, applied: &Applied) -> Vec<DeidOption> {
-        let mut codes: Vec<DeidOption> = self.plan.options().iter().copied().collect();
-        if applied.dates_shifted && !codes.contains(&DeidOption::RetainLongModifiedDates) {
-            codes.push(DeidOption::RetainLongModifiedDates);
-        }
-        codes.sort();
-        codes
+    /// The CID 7050 codes this tool adds to (0012,0064): what the plan earns (the
+    /// compiler compares it with PS3.15 Table E.1-1), never what it merely declares.
+    pub fn method_codes(&self) -> Vec<DeidOption> {
+        self.plan.claims().codes()
     }
 
-    fn write_deid_attributes(&self, obj: &mut InMemDicomObject, applied: &Applied) {
-        obj.put(DataElement::new(
-            PATIENT_IDENTITY_REMOVED,
-            VR::CS,
-            PrimitiveValue::from("YES"),
-        ));
+    /// Writes (0012,0062), (0012,0063), (0012,0064) and (0028,0303). `earlier` holds the
+    /// input's own (0012,0063) values and (0012,0064) items, read before the walk: they
+    /// are kept, and ours appended.
+    fn write_deid_attributes(&self, obj: &mut InMemDicomObject, earlier: Earlier) {
+        let claims = self.plan.claims();
+        if claims.basic {
+            obj.put(DataElement::new(
+                PATIENT_IDENTITY_REMOVED,
+                VR::CS,
+                PrimitiveValue::from("YES"),
+            ));
+        }
+        let mut method = earlier.method;
+        method.extend(self.method_values());
         obj.put(DataElement::new(
             DEIDENTIFICATION_METHOD,
             VR::LO,
-            PrimitiveValue::Strs(self.method_values().into()),
+            PrimitiveValue::Strs(method.into()),
         ));
-        let codes = self.method_codes(applied);
-        if codes.is_empty() {
+        let mut items = earlier.codes;
+        for o in self.method_codes() {
+            let present = items.iter().any(|i| {
+                let text = |t| i.get(t).and_then(walk::text_of);
+                text(Tag(0x0008, 0x0100)).as_deref() == Some(o.code())
+                    && text(Tag(0x0008, 0x0102)).as_deref() == Some("DCM")
+            });
+            if present {
+                continue;
+            }
+            items.push(InMemDicomObject::from_element_iter([
+                DataElement::new(Tag(0x0008, 0x0100), VR::SH, PrimitiveValue::from(o.code())),
+                DataElement::new(Tag(0x0008, 0x0102), VR::SH, PrimitiveValue::from("DCM")),
+                DataElement::new(
+                    Tag(0x0008, 0x0104),
+                    VR::LO,
+                    PrimitiveValue::from(o.meaning()),
+                ),
+            ]));
+        }
+        if items.is_empty() {
             obj.remove_element(DEIDENTIFICATION_METHOD_CODES);
         } else {
-            let items: Vec<InMemDicomObject> = codes
-                .iter()
-                .map(|o| {
-                    InMemDicomObject::from_element_iter([
-                        DataElement::new(
-                            Tag(0x0008, 0x0100),
-                            VR::SH,
-                            PrimitiveValue::from(o.code()),
-                        ),
-                        DataElement::new(Tag(0x0008, 0x0102), VR::SH, PrimitiveValue::from("DCM")),
-                        DataElement::new(
-                            Tag(0x0008, 0x0104),
-                            VR::LO,
-                            PrimitiveValue::from(o.meaning()),
-                        ),
-                    ])
-                })
-                .collect();
             obj.put(DataElement::new(
                 DEIDENTIFICATION_METHOD_CODES,
                 VR::SQ,
                 DataSetSequence::new(items, Length::UNDEFINED),
             ));
         }
-        if applied.dates_shifted {
-            obj.put(DataElement::new(
-                LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
-                VR::CS,
-                PrimitiveValue::from("MODIFIED"),
-            ));
-        }
+        obj.put(DataElement::new(
+            LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
+            VR::CS,
+            PrimitiveValue::from(claims.longitudinal.as_str()),
+        ));
+    }
+}
+
+/// The (0012,0063) value added when the plan does not satisfy the Basic Profile.
+pub const NOT_CONFORMANT: &str = "NOT CONFORMANT WITH PS3.15 BASIC PROFILE";
+
+/// The de-identification attributes an input already had.
+#[derive(Debug, Default)]
+struct Earlier {
+    method: Vec<String>,
+    codes: Vec<InMemDicomObject>,
+}
+
+impl Earlier {
+    fn of(obj: &InMemDicomObject) -> Earlier {
+        use dicom_core::value::Value;
+        let method = match obj.get(DEIDENTIFICATION_METHOD).map(|e| e.value()) {
+            Some(Value::Primitive(p)) => p
+                .to_multi_str()
+                .iter()
+                .map(|s| s.trim_end_matches([' ', '\0']).to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let codes = match obj.get(DEIDENTIFICATION_METHOD_CODES).map(|e| e.value()) {
+            Some(Value::Sequence(seq)) => seq.items().to_vec(),
+            _ => Vec::new(),
+        };
+        Earlier { method, codes }
     }
 }
 

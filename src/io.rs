@@ -57,6 +57,8 @@
 //! the original error.
 
 mod cause;
+#[doc(hidden)]
+pub mod differential;
 mod error;
 mod posread;
 pub mod read;

@@ -45,7 +45,10 @@
 //! assert_ne!(text(tags::STUDY_DATE).as_deref(), Some("20240131"));     // shifted
 //! assert!(text(tags::STUDY_INSTANCE_UID).unwrap().starts_with("2.25.")); // remapped
 //! assert_eq!(text(tags::MODALITY).as_deref(), Some("CT"));             // kept
+//! // the plan still satisfies PS3.15: Z allows a dummy, and shifted dates earn the
+//! // Retain Longitudinal Temporal Information Modified Dates Option (113107)
 //! assert_eq!(text(tags::PATIENT_IDENTITY_REMOVED).as_deref(), Some("YES"));
+//! assert_eq!(text(tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).as_deref(), Some("MODIFIED"));
 //! assert!(applied.dates_shifted);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -102,9 +105,11 @@ pub mod fuzzing;
 pub mod fuzzy;
 pub mod io;
 pub mod iod;
+pub mod path_text;
 pub mod plan;
 pub mod profile;
 pub mod serve;
+pub mod small_file;
 pub mod source;
 pub mod tag;
 pub mod vr;

@@ -39,6 +39,9 @@ pub use table::describe_pattern;
 
 use crate::tag::{Mask, TagPattern};
 
+mod claims;
+pub use claims::{Claims, Longitudinal};
+
 /// One rule of the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanRule {
@@ -126,6 +129,8 @@ type TagMap<V> = HashMap<Tag, V, BuildHasherDefault<TagHasher>>;
 pub struct Plan {
     names: Vec<String>,
     options: BTreeSet<DeidOption>,
+    /// what the outputs may claim (computed by the compiler)
+    claims: Claims,
     public: Fallback,
     private: Fallback,
     /// every rule, in load order (winners and overridden ones)
@@ -168,6 +173,7 @@ impl PlanBuilder {
             plan: Plan {
                 names: Vec::new(),
                 options: BTreeSet::new(),
+                claims: Claims::default(),
                 public: Fallback {
                     disposition: Disposition::Keep,
                     origin: None,
@@ -328,6 +334,17 @@ impl Plan {
     /// PS3.15 options the profiles declare.
     pub fn options(&self) -> &BTreeSet<DeidOption> {
         &self.options
+    }
+
+    /// What the outputs may claim: derived from the rules by the compiler
+    /// (`profile::conformance`), never from the declarations alone.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// Sets the claims (the compiler does, after comparing the plan with PS3.15).
+    pub fn set_claims(&mut self, claims: Claims) {
+        self.claims = claims;
     }
 
     pub fn public_fallback(&self) -> &Fallback {

@@ -68,7 +68,7 @@ struct SourceFile {
     name: String,
     origin: Origin,
     text: Arc<str>,
-    line_starts: Vec<u32>,
+    line_starts: Arc<[u32]>,
 }
 
 /// All profile sources of one compilation.
@@ -101,7 +101,7 @@ impl SourceMap {
             name: name.into(),
             origin,
             text,
-            line_starts,
+            line_starts: line_starts.into(),
         });
         id
     }
@@ -117,6 +117,12 @@ impl SourceMap {
     pub fn text(&self, id: FileId) -> Arc<str> {
         self.file(id)
             .map_or_else(|| Arc::from(""), |f| f.text.clone())
+    }
+
+    /// The byte offset at which each line starts (the first is 0).
+    pub fn line_starts(&self, id: FileId) -> Arc<[u32]> {
+        self.file(id)
+            .map_or_else(|| Arc::from(vec![0u32]), |f| f.line_starts.clone())
     }
 
     pub fn origin(&self, id: FileId) -> Option<&Origin> {

@@ -57,12 +57,12 @@ pub fn check(args: &CheckArgs) -> ExitStatus {
         Err(status) => return status,
     };
     if !args.dst.exists() {
-        eprintln!("error: `{}` does not exist", args.dst.display());
+        say!("error: `{}` does not exist", args.dst.display());
         return ExitStatus::Usage;
     }
     if let Some(src) = &args.source {
         if !src.exists() {
-            eprintln!("error: the source `{}` does not exist", src.display());
+            say!("error: the source `{}` does not exist", src.display());
             return ExitStatus::Usage;
         }
     }
@@ -74,7 +74,7 @@ pub fn check(args: &CheckArgs) -> ExitStatus {
     {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: cannot start worker threads: {e}");
+            say!("error: cannot start worker threads: {e}");
             return ExitStatus::Failure;
         }
     };
@@ -119,7 +119,7 @@ pub fn check(args: &CheckArgs) -> ExitStatus {
     };
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write the findings: {e}");
+            say!("error: cannot write the findings: {e}");
             return ExitStatus::Failure;
         }
     }

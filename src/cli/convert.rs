@@ -27,30 +27,28 @@ pub struct ConvertArgs {
     pub output: Option<PathBuf>,
 }
 
-/// Converts; exit 0 on success, 1 when the input cannot be read or converted, or the
-/// output cannot be written (nothing is written then).
+/// Converts; exit 0 on success, 1 when the input has errors or the output cannot be
+/// written, 2 (usage) when the input cannot be read or is the output (nothing is written
+/// then).
 pub fn convert(args: &ConvertArgs) -> ExitStatus {
     let shown = args.input.display().to_string();
-    let bytes = match std::fs::read(&args.input) {
-        Ok(b) => b,
+    let text = match crate::small_file::read_text(&args.input, crate::small_file::MAX_PROFILE_BYTES)
+    {
+        Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read `{shown}`: {}", io_reason(&e));
-            return ExitStatus::Failure;
+            say!("error: cannot read `{shown}`: {e}");
+            return ExitStatus::Usage;
         }
-    };
-    let Ok(text) = String::from_utf8(bytes) else {
-        eprintln!("error: cannot read `{shown}`: it is not UTF-8 text");
-        return ExitStatus::Failure;
     };
     let converted = match convert::convert(&text, &shown) {
         Ok(c) => c,
         Err(errors) => {
-            eprint!("{}", render(&errors));
+            say_part!("{}", render(&errors));
             return ExitStatus::Failure;
         }
     };
     for w in &converted.warnings {
-        eprintln!("warning: {w}");
+        say!("warning: {w}");
     }
     match &args.output {
         None => match super::write_stdout(&converted.text) {
@@ -59,16 +57,16 @@ pub fn convert(args: &ConvertArgs) -> ExitStatus {
         },
         Some(path) => {
             if same_file(&args.input, path) {
-                eprintln!(
+                say!(
                     "error: `{}` is the input file; choose another output",
                     path.display()
                 );
-                return ExitStatus::Failure;
+                return ExitStatus::Usage;
             }
             match write_atomically(path, converted.text.as_bytes()) {
                 Ok(()) => ExitStatus::Success,
                 Err(e) => {
-                    eprintln!(
+                    say!(
                         "error: cannot write `{}`: {}",
                         path.display(),
                         io_reason(&e)

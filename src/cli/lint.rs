@@ -3,8 +3,7 @@
 use clap::Args;
 
 use super::{ErrorFormat, ExitStatus, print_diagnostics};
-use crate::profile::{self, Diagnostics, Entry};
-use crate::source::SourceMap;
+use crate::profile::{self, Entry};
 
 #[derive(Debug, Args)]
 #[command(
@@ -24,28 +23,23 @@ pub struct LintArgs {
 
 /// Checks each file; exit 1 when any has errors (or warnings, with `--deny-warnings`).
 pub fn lint(args: &LintArgs) -> ExitStatus {
-    let mut all = Diagnostics::new();
-    let mut sources = SourceMap::new();
+    // with JSON, one array for all the files (each has its own source map)
+    let mut json = Vec::new();
     let mut failed = false;
     for f in &args.files {
         let compiled = profile::compile(&[Entry::from_arg(f)]);
         let d = &compiled.diagnostics;
         failed |= d.has_errors() || (args.deny_warnings && !d.is_empty());
         match args.error_format {
-            // each file has its own source map, so print as we go
             ErrorFormat::Human => print_diagnostics(d, &compiled.sources, ErrorFormat::Human),
-            ErrorFormat::Json => {
-                if args.files.len() == 1 {
-                    all = compiled.diagnostics;
-                    sources = compiled.sources;
-                } else {
-                    print_diagnostics(d, &compiled.sources, ErrorFormat::Json);
-                }
-            }
+            ErrorFormat::Json => json.extend(profile::report::json_values(d, &compiled.sources)),
         }
     }
-    if args.error_format == ErrorFormat::Json && args.files.len() == 1 {
-        print_diagnostics(&all, &sources, ErrorFormat::Json);
+    if args.error_format == ErrorFormat::Json {
+        let text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".to_string());
+        if let Err(status) = super::write_stdout(&format!("{text}\n")) {
+            return status;
+        }
     }
     if failed {
         ExitStatus::Failure

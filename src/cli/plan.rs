@@ -27,6 +27,11 @@ pub struct PlanArgs {
     /// like `CTImageStorage`): its Type in the IOD and the branch taken
     #[arg(long, value_name = "UID", requires = "queries")]
     pub sop_class: Option<String>,
+    /// Compare the plan with PS3.15 Table E.1-1: the CID 7050 codes it earns, (0028,0303),
+    /// and every row it does not satisfy with the rule responsible (shown even when a
+    /// claim breaks and the profile does not compile)
+    #[arg(long, conflicts_with_all = ["queries", "sop_class"])]
+    pub conformance: bool,
     /// How to write diagnostics
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     pub error_format: ErrorFormat,
@@ -35,6 +40,9 @@ pub struct PlanArgs {
 }
 
 pub fn plan(args: &PlanArgs) -> ExitStatus {
+    if args.conformance {
+        return conformance(args);
+    }
     let plan = match args.profile.plan(args.error_format) {
         Ok(p) => p,
         Err(status) => return status,
@@ -49,7 +57,7 @@ pub fn plan(args: &PlanArgs) -> ExitStatus {
         None => None,
         Some(Ok(s)) => Some(s),
         Some(Err(e)) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitStatus::Usage;
         }
     };
@@ -64,12 +72,36 @@ pub fn plan(args: &PlanArgs) -> ExitStatus {
                 }
             }
             Err(e) => {
-                eprintln!("error: `{q}` is not a tag, keyword or path: {e}");
+                say!("error: `{q}` is not a tag, keyword or path: {e}");
                 status = ExitStatus::Usage;
             }
         }
     }
     status
+}
+
+/// `plan --conformance`: the diagnostics on stderr, the comparison on stdout; exit 2
+/// when the profile does not compile.
+fn conformance(args: &PlanArgs) -> ExitStatus {
+    let entries = match args.profile.entries() {
+        Ok(e) => e,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitStatus::Usage;
+        }
+    };
+    let compiled = crate::profile::compile(&entries);
+    super::print_diagnostics(&compiled.diagnostics, &compiled.sources, args.error_format);
+    if let Err(status) =
+        super::write_stdout(&crate::profile::conformance::render(&compiled.conformance))
+    {
+        return status;
+    }
+    if compiled.plan.is_some() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Usage
+    }
 }
 
 /// A SOP class named on the command line.

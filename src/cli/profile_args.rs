@@ -21,10 +21,10 @@ pub struct ProfileArgs {
     #[arg(long)]
     pub no_extra: bool,
     /// A legacy JSON rule file (the old tools' extra_rules.json or --dictionary), applied after the profiles (repeatable)
-    #[arg(long, value_name = "FILE.json")]
+    #[arg(long, value_name = "FILE.json", visible_alias = "dictionary")]
     pub extra_rules: Vec<std::path::PathBuf>,
-    /// Keep private elements that no rule deletes (the old tool's keepPrivateTags)
-    #[arg(long)]
+    /// Keep private elements that no rule deletes (the old tool's --keepPrivateTags)
+    #[arg(long, visible_alias = "keepPrivateTags")]
     pub keep_private: bool,
     /// Ad-hoc rule, applied last (repeatable): a tag or keyword, then the action as in a profile, e.g. -t PatientID 'replace "SUBJ-001"'
     #[arg(short = 't', long = "tag", num_args = 2, value_names = ["TAG", "ACTION"], action = clap::ArgAction::Append)]
@@ -45,23 +45,35 @@ pub fn profile_entries(profiles: &[String], no_extra: bool) -> Vec<Entry> {
     }
 }
 
-/// Turns `-t TAG ACTION` into rule text (`(0x0010, 0x0010)` and `0010,0010` become
-/// `(0010,0010)`; ACTION is written as in a profile, with quoted arguments).
+/// Turns `-t TAG ACTION` into rule text. TAG is a keyword, a tag as the language writes
+/// it, or the old tool's Python tuple: `(0x0010, 0x0010)`, `0010,0010`, or four numbers
+/// `(0x5000, 0x0000, 0xFF00, 0x0000)` (value and mask: `(50xx,xxxx)`). ACTION is written
+/// as in a profile, with quoted arguments.
 pub fn tag_rule_text(tag: &str, action: &str) -> String {
     let t = tag.trim();
     let selector = if t.starts_with('(') && !t.contains("0x") {
         t.to_string()
     } else if t.contains(',') {
         let inner = t.trim_start_matches('(').trim_end_matches(')');
-        let parts: Vec<String> = inner
-            .split(',')
-            .map(|p| {
-                crate::tag::parse_hex_u16(p)
-                    .map(|n| format!("{n:04X}"))
-                    .unwrap_or_else(|_| p.trim().to_string())
-            })
-            .collect();
-        format!("({})", parts.join(","))
+        let numbers: Result<Vec<u16>, _> =
+            inner.split(',').map(crate::tag::parse_hex_u16).collect();
+        let pattern = match numbers.as_deref() {
+            Ok([g, e]) => crate::tag::TagPattern::from_value_mask(*g, *e, 0xFFFF, 0xFFFF).ok(),
+            Ok([g, e, gm, em]) => crate::tag::TagPattern::from_value_mask(*g, *e, *gm, *em).ok(),
+            _ => None,
+        };
+        match pattern {
+            Some(p) => p.to_string(),
+            // not numbers: the compiler says what is wrong with the text as given
+            None => format!(
+                "({})",
+                inner
+                    .split(',')
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
     } else {
         t.to_string()
     };
@@ -76,8 +88,8 @@ impl ProfileArgs {
         entries.extend(self.options.iter().map(|o| Entry::Builtin(o.clone())));
         for json in &self.extra_rules {
             let shown = json.display().to_string();
-            let text =
-                std::fs::read_to_string(json).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+            let text = crate::small_file::read_text(json, crate::small_file::MAX_PROFILE_BYTES)
+                .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
             let anon = crate::convert::json_to_anon(&text, &shown)
                 .map_err(|errors| super::convert::render(&errors).trim_end().to_string())?;
             entries.push(Entry::Text {
@@ -106,7 +118,7 @@ impl ProfileArgs {
     /// Compiles the chosen profiles; on failure prints why and gives the exit status.
     pub fn plan(&self, format: ErrorFormat) -> Result<Plan, ExitStatus> {
         let entries = self.entries().map_err(|msg| {
-            eprintln!("error: {msg}");
+            say!("error: {msg}");
             ExitStatus::Usage
         })?;
         compile_or_report(&entries, format, false)?

@@ -14,6 +14,7 @@ use crate::engine::Keys;
 use crate::io::read::ReadOptions;
 use crate::io::report::{FileOutcome, Outcome, Summary};
 use crate::io::walk::{self, Shard};
+use crate::path_text::{escape_controls, shown};
 
 #[derive(Debug, Args)]
 #[command(after_help = r#"Examples:
@@ -58,9 +59,12 @@ pub struct RunArgs {
     /// Copy inputs a `reject when` rejects, unchanged, into DIR (they still hold PHI; without it nothing of them is written)
     #[arg(long, value_name = "DIR")]
     pub quarantine: Option<PathBuf>,
-    /// Largest file read whole into memory when it cannot be streamed (bytes)
-    #[arg(long, value_name = "BYTES", default_value_t = ReadOptions::default().max_in_memory_bytes)]
+    /// Largest file read whole into memory when it cannot be streamed: bytes, or with a unit (`512M`, `1G`, `2GiB`)
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size)]
     pub max_in_memory: u64,
+    /// The old tool's walk: `batch` (SRC and all its subfolders, the default) or `folder` (only SRC's own files)
+    #[arg(long = "type", value_enum, default_value_t = WalkType::Batch)]
+    pub walk_type: WalkType,
     /// Do not show the progress bar
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -69,6 +73,56 @@ pub struct RunArgs {
     pub error_format: ErrorFormat,
     #[command(flatten)]
     pub profile: ProfileArgs,
+}
+
+/// `--type`: how much of SRC a run takes (the old tool's option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WalkType {
+    /// SRC and all its subfolders.
+    Batch,
+    /// Only the files directly in SRC.
+    Folder,
+}
+
+/// A size: a number of bytes, or a number with a unit `K`, `M`, `G`, `T` (powers of
+/// 1024; `KB`, `KiB`, `MB`, ... mean the same), like `1G` or `512MiB`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '_')
+        .unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits.replace('_', "").parse().map_err(|_| {
+        format!("`{text}` is not a size: write bytes, or a number and a unit like `1G`")
+    })?;
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => {
+            return Err(format!(
+                "`{unit}` is not a size unit: use K, M, G or T (powers of 1024)"
+            ));
+        }
+    };
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// A rate for the progress bar: whole files per second, with thousands separators.
+fn rate(per_sec: f64) -> String {
+    let n = per_sec.max(0.0).round() as u64;
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn run(args: &RunArgs) -> ExitStatus {
@@ -80,19 +134,19 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         Some(path) => match Keys::from_file(path) {
             Ok(k) => k,
             Err(e) => {
-                eprintln!("error: {}", crate::batch::error_chain(&e));
+                say!("error: {}", escape_controls(&crate::batch::error_chain(&e)));
                 return ExitStatus::Usage;
             }
         },
         None => match Keys::random() {
             Ok(k) => {
-                eprintln!(
+                say!(
                     "warning: no --key-file: a random key was made for this run; new UIDs, pseudonyms and date shifts will not match any other run"
                 );
                 k
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                say!("error: {e}");
                 return ExitStatus::Usage;
             }
         },
@@ -101,22 +155,25 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         None => None,
         Some(Ok(s)) => Some(s),
         Some(Err(e)) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitStatus::Usage;
         }
     };
     let list = match &args.files_from {
         None => None,
         Some(p) => {
-            let text = if p.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())
+            use crate::small_file::{MAX_LIST_BYTES, SmallFileError};
+            let bytes = if p.as_os_str() == "-" {
+                crate::small_file::read_limited(std::io::stdin().lock(), MAX_LIST_BYTES)
             } else {
-                std::fs::read_to_string(p)
+                crate::small_file::read(p, MAX_LIST_BYTES)
             };
+            let text =
+                bytes.and_then(|b| String::from_utf8(b).map_err(|_| SmallFileError::NotUtf8));
             match text {
                 Ok(t) => Some(t.lines().map(str::to_string).collect::<Vec<_>>()),
                 Err(source) => {
-                    eprintln!(
+                    say!(
                         "error: {}",
                         crate::batch::error_chain(&walk::WalkError::FilesFrom {
                             path: p.clone(),
@@ -143,19 +200,33 @@ pub fn run(args: &RunArgs) -> ExitStatus {
             return ExitStatus::Usage;
         }
     }
-    let inputs = match walk::discover(&args.src, &args.dst, list.as_deref(), shard) {
+    let inputs = match walk::discover_with(
+        &args.src,
+        &args.dst,
+        list.as_deref(),
+        shard,
+        walk::WalkOptions {
+            recursive: args.walk_type == WalkType::Batch,
+        },
+    ) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("error: {}", crate::batch::error_chain(&e));
+            say!("error: {}", escape_controls(&crate::batch::error_chain(&e)));
             return ExitStatus::Usage;
         }
     };
+    if let Some(p) = &args.report {
+        if let Err(e) = walk::check_side_output("report", p, &args.src, &args.dst) {
+            say!("error: {}", escape_controls(&crate::batch::error_chain(&e)));
+            return ExitStatus::Usage;
+        }
+    }
     let mut report = match &args.report {
         None => None,
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => Some(std::io::BufWriter::new(f)),
             Err(e) => {
-                eprintln!("error: cannot create the report `{}`: {e}", p.display());
+                say!("error: cannot create the report `{}`: {e}", shown(p));
                 return ExitStatus::Usage;
             }
         },
@@ -180,9 +251,15 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         let pb = indicatif::ProgressBar::new(inputs.len() as u64);
         pb.set_style(
             indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} files, {per_sec}, eta {eta}",
+                "{bar:40} {pos}/{len} files, {rate}/s, eta {eta}",
             )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&rate(s.per_sec()));
+                },
+            ),
         );
         pb
     } else {
@@ -197,24 +274,24 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         s.0.add(o);
         match o.outcome {
             Outcome::Failed => progress.suspend(|| {
-                eprintln!(
+                say!(
                     "{}: {}",
-                    o.source.display(),
-                    o.error.as_deref().unwrap_or("failed")
+                    shown(&o.source),
+                    escape_controls(o.error.as_deref().unwrap_or("failed"))
                 );
             }),
             Outcome::Skipped => progress.suspend(|| {
-                eprintln!(
+                say!(
                     "{}: skipped: {}",
-                    o.source.display(),
-                    o.error.as_deref().unwrap_or("")
+                    shown(&o.source),
+                    escape_controls(o.error.as_deref().unwrap_or(""))
                 );
             }),
             Outcome::Rejected => progress.suspend(|| {
-                eprintln!(
+                say!(
                     "{}: rejected: {}",
-                    o.source.display(),
-                    o.error.as_deref().unwrap_or("")
+                    shown(&o.source),
+                    escape_controls(o.error.as_deref().unwrap_or(""))
                 );
             }),
             _ => {}
@@ -227,7 +304,7 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         progress.inc(1);
     };
     if let Err(e) = batch.run(&inputs, &on_outcome) {
-        eprintln!("error: cannot start worker threads: {e}");
+        say!("error: cannot start worker threads: {e}");
         return ExitStatus::Usage;
     }
     progress.finish_and_clear();
@@ -246,21 +323,40 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     } else {
         String::new()
     };
-    eprintln!(
-        "{written}, {} skipped{rejected}, {} failed; {:.1} MB in {:.2} s ({:.0} files/s)",
+    say!(
+        "{written}, {} skipped{rejected}, {} failed; {:.1} MB in {:.2} s ({} files/s)",
         summary.skipped,
         summary.failed,
         summary.bytes as f64 / 1e6,
         secs,
-        summary.total() as f64 / secs.max(1e-9)
+        rate(summary.total() as f64 / secs.max(1e-9))
     );
     if report_failed {
-        eprintln!("error: the report could not be written completely");
+        say!("error: the report could not be written completely");
         return ExitStatus::Failure;
     }
     if summary.failed > 0 || summary.rejected > 0 {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_units_and_rates_are_whole() {
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("2 kb"), Ok(2048));
+        assert_eq!(parse_size("1073741824"), Ok(1 << 30));
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("99999999999T").is_err());
+        assert_eq!(rate(1173.2649), "1,173");
+        assert_eq!(rate(12.5), "13");
+        assert_eq!(rate(1_234_567.0), "1,234,567");
     }
 }

@@ -369,12 +369,16 @@ pub(super) fn read_batch_member(
             let ppath = ipath.index(j);
             match part {
                 Value::String(s) => numbers.extend(hex(&ppath, s, errors)),
+                // the old tool also wrote tags as JSON integers (Python's ints): `[16, 16]`
+                Value::Number(n) if n.as_u64().is_some_and(|v| v <= 0xFFFF) => {
+                    numbers.extend(n.as_u64().and_then(|v| u16::try_from(v).ok()));
+                }
                 other => errors.push(ConvertError::WrongType {
                     path: ppath,
-                    expected: "a hex string like `\"0x0010\"`",
+                    expected: "a hex string like `\"0x0010\"` or an integer from 0 to 65535",
                     found: kind(other),
                     help: Some(
-                        "write the number as a string in hex, like `\"0x0010\"`".to_string(),
+                        "write the number as a string in hex, like `\"0x0010\"`, or as a decimal integer, like `16`".to_string(),
                     ),
                 }),
             }

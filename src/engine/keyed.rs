@@ -28,7 +28,7 @@ pub enum KeyError {
     Unreadable {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: crate::small_file::SmallFileError,
     },
     #[error("the key file `{path}` holds {len} bytes; a key needs at least {MIN_KEY_LEN}")]
     #[diagnostic(
@@ -66,25 +66,25 @@ impl Keys {
         Keys { mac, random: false }
     }
 
-    /// Reads a key file: its bytes, without trailing line breaks.
+    /// Reads a key file: all its bytes, as they are (a trailing line break is part of
+    /// the key). The file must be a regular file of at most 64 KiB.
     pub fn from_file(path: &std::path::Path) -> Result<Keys, KeyError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| KeyError::Unreadable {
-            path: shown.clone(),
-            source,
-        })?;
-        let mut end = bytes.len();
-        while end > 0 && matches!(bytes.get(end - 1), Some(b'\n' | b'\r')) {
-            end -= 1;
-        }
-        let key = bytes.get(..end).unwrap_or(&[]);
+        // the bytes as they are: a random key may well end in a line-break byte
+        let key =
+            crate::small_file::read(path, crate::small_file::MAX_KEY_BYTES).map_err(|source| {
+                KeyError::Unreadable {
+                    path: shown.clone(),
+                    source,
+                }
+            })?;
         if key.len() < MIN_KEY_LEN {
             return Err(KeyError::TooShort {
                 path: shown,
                 len: key.len(),
             });
         }
-        Ok(Keys::from_bytes(key))
+        Ok(Keys::from_bytes(&key))
     }
 
     /// A fresh random key (results will not match any other run).

@@ -75,6 +75,24 @@ fn sanitized_level(e: &(dyn std::error::Error + 'static)) -> String {
             DecodeError::UnsupportedCharacterSet { .. } => {
                 return "unsupported character set".to_owned();
             }
+            DecodeError::UndefinedValueLength { position, .. } => {
+                return format!("undefined value length at position {position}");
+            }
+            _ => {}
+        }
+    }
+    // a tag in a parser error may have been read out of step, from value bytes: never
+    // printed (issue 13)
+    if let Some(d) = e.downcast_ref::<dicom_parser::dataset::read::Error>() {
+        use dicom_parser::dataset::read::Error as R;
+        match d {
+            R::ReadValue { len, .. } => return format!("could not read {len} value bytes"),
+            R::UnexpectedItemTag { .. } => {
+                return "unexpected item tag while reading an element header".to_owned();
+            }
+            R::InvalidElementLength { bytes_read, .. } => {
+                return format!("invalid element length at byte {bytes_read:#x}");
+            }
             _ => {}
         }
     }

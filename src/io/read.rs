@@ -22,7 +22,8 @@ pub use loaded::{BareEncoding, HeldInMemory, InMemoryReason, Loaded, ReadMode, R
 use super::posread::PosReader;
 use super::scan::{self, ScanReport};
 use super::{NotDicomReason, ReadError, SafeUid, TruncatedIn};
-use bare::{detect_bare, load_bare};
+pub(crate) use bare::detect_bare;
+use bare::load_bare;
 use dicom_core::Tag;
 use dicom_core::header::{DataElementHeader, Length};
 use dicom_dictionary_std::{tags, uids};
@@ -36,7 +37,7 @@ use dicom_object::meta::FileMetaTable;
 use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
 use dicom_parser::stateful::decode::StatefulDecoder;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
-use errors::{dataset_error, meta_error, scan_error};
+use errors::{dataset_error, meta_error, same_elements, scan_error};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -188,11 +189,8 @@ fn load_part10(
     // point no length has been checked against the file, and a forged one makes the
     // parser allocate and zero-fill it (4 GB and a minute for a 1 KB file, found by
     // fuzzing).
-    let report = match scanned {
-        Ok(report) => Some(report),
-        Err(e) => return Err(scan_error(e)),
-    };
-    if report.as_ref().is_some_and(|r| r.dicomdir) {
+    let report = scanned.map_err(scan_error)?;
+    if report.dicomdir {
         return Err(ReadError::Dicomdir);
     }
 
@@ -201,14 +199,13 @@ fn load_part10(
     // where every element before the pixel data has a smaller tag (so `read_until` stops
     // exactly at it). Anything else is read whole, after the same walk.
     let streamable = match &report {
-        Some(ScanReport {
+        ScanReport {
             pixel: Some(px),
             unusual_layout: None,
             ..
-        }) => Ok(*px),
-        Some(ScanReport { pixel: None, .. }) => Err(InMemoryReason::NoPixelData),
-        Some(ScanReport { .. }) => Err(InMemoryReason::UnusualLayout),
-        None => Err(InMemoryReason::PreScanFailed),
+        } => Ok(*px),
+        ScanReport { pixel: None, .. } => Err(InMemoryReason::NoPixelData),
+        ScanReport { .. } => Err(InMemoryReason::UnusualLayout),
     };
     let streamable = match streamable {
         _ if flexible => Err(InMemoryReason::ImplicitVrUnderExplicitTs),
@@ -243,6 +240,8 @@ fn load_part10(
                 }
             }
             check_dicomdir_dataset(&object)?;
+            let expected = report.fingerprint.minus(report.pixel_fingerprint);
+            same_elements(expected, &object)?;
             Ok(Loaded {
                 object,
                 mode: ReadMode::Streamed,
@@ -276,6 +275,7 @@ fn load_part10(
                     .map_err(|e| dataset_error(&e, TruncatedIn::Header, file_len))?
             };
             check_dicomdir_dataset(&object)?;
+            same_elements(report.fingerprint, &object)?;
             Ok(Loaded {
                 object,
                 mode: ReadMode::InMemory { reason },
@@ -296,12 +296,24 @@ fn looks_implicit(r: &mut PosReader, start: u64, file_len: u64) -> io::Result<bo
     r.seek(SeekFrom::Start(start))?;
     let mut h = [0u8; 8];
     r.read_exact(&mut h)?;
+    Ok(implicit_first_header(h, file_len - start - 8))
+}
+
+/// [`looks_implicit`] on a data set held in memory.
+pub(crate) fn looks_implicit_bytes(data: &[u8]) -> bool {
+    match data.get(..8).and_then(|h| <[u8; 8]>::try_from(h).ok()) {
+        Some(h) => implicit_first_header(h, data.len() as u64 - 8),
+        None => false,
+    }
+}
+
+fn implicit_first_header(h: [u8; 8], rest: u64) -> bool {
     let [_, _, _, _, b4, b5, b6, b7] = h;
     if dicom_core::VR::from_binary([b4, b5]).is_some() {
-        return Ok(false);
+        return false;
     }
     let len = u32::from_le_bytes([b4, b5, b6, b7]);
-    Ok(len == u32::MAX || u64::from(len) <= file_len - start - 8)
+    len == u32::MAX || u64::from(len) <= rest
 }
 
 /// Attach the meta read by us to a data set read by us, filling empty Media Storage UIDs

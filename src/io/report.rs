@@ -5,7 +5,7 @@
 //! error messages are built from tags and paths only, never from element values.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -25,11 +25,17 @@ pub enum Outcome {
     Failed,
 }
 
-/// The record of one input.
+/// The record of one input. Paths are written as text; a path that is not UTF-8 is
+/// written with U+FFFD in place of each bad byte, and its exact bytes, in hexadecimal,
+/// go into `source_hex` / `output_hex` (see [`FileOutcome::to_json_line`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileOutcome {
+    #[serde(serialize_with = "lossy")]
     pub source: PathBuf,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "lossy_option"
+    )]
     pub output: Option<PathBuf>,
     pub outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,6 +52,17 @@ pub struct FileOutcome {
     /// How the input was read (`streamed`, `in-memory`, `bare-data-set`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<&'static str>,
+}
+
+fn lossy<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
+}
+
+fn lossy_option<S: serde::Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => lossy(p, s),
+        None => s.serialize_none(),
+    }
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -73,9 +90,27 @@ impl FileOutcome {
         }
     }
 
-    /// One JSON line.
+    /// One JSON line. A path that is not UTF-8 keeps its bytes: `source_hex` (and
+    /// `output_hex`) hold them in hexadecimal, next to the lossy `source` text.
     pub fn to_json_line(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+        let Ok(mut line) = serde_json::to_string(self) else {
+            return "{}".to_string();
+        };
+        let extra = [
+            ("source_hex", crate::path_text::hex(&self.source)),
+            (
+                "output_hex",
+                self.output.as_deref().and_then(crate::path_text::hex),
+            ),
+        ];
+        for (key, hex) in extra {
+            if let Some(hex) = hex {
+                // the line is an object: the field goes before its closing brace
+                line.pop();
+                line.push_str(&format!(",\"{key}\":\"{hex}\"}}"));
+            }
+        }
+        line
     }
 }
 

@@ -40,18 +40,41 @@ pub enum WalkError {
     #[error("the source `{0}` does not exist")]
     #[diagnostic(code(anon::run::no_source))]
     NoSource(PathBuf),
+    #[error("the output `{dst}` is a file, but the source `{src}` is a folder")]
+    #[diagnostic(
+        code(anon::run::dst_is_file),
+        help("give a folder (new or existing) as the output of a folder")
+    )]
+    DstIsFile { src: PathBuf, dst: PathBuf },
     #[error("the output `{dst}` is inside the source `{src}`")]
     #[diagnostic(
         code(anon::run::dst_in_src),
         help("choose an output folder outside the source tree; the source is never written to")
     )]
     DstInSource { src: PathBuf, dst: PathBuf },
+    #[error("the {what} `{path}` is inside the source `{src}`")]
+    #[diagnostic(
+        code(anon::run::output_in_src),
+        help("write it outside the source tree; the source is never written to")
+    )]
+    OutputInSource {
+        what: &'static str,
+        path: PathBuf,
+        src: PathBuf,
+    },
+    #[error("the {what} `{path}` is the output `{dst}`")]
+    #[diagnostic(code(anon::run::output_is_dst), help("choose another file"))]
+    OutputIsDst {
+        what: &'static str,
+        path: PathBuf,
+        dst: PathBuf,
+    },
     #[error("cannot read the file list `{path}`")]
     #[diagnostic(code(anon::run::files_from))]
     FilesFrom {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: crate::small_file::SmallFileError,
     },
     #[error("`{0}` in the file list is not a relative path inside the source")]
     #[diagnostic(
@@ -134,13 +157,74 @@ pub fn absolute(p: &Path) -> PathBuf {
     out
 }
 
+/// Refuses a file the run writes besides its outputs (`what`: "report") when it is
+/// inside SRC (or is SRC, a file), or is the output file itself: such a file would
+/// overwrite a source or an output. Links are followed, so a link into SRC is refused too.
+pub fn check_side_output(
+    what: &'static str,
+    path: &Path,
+    src: &Path,
+    dst: &Path,
+) -> Result<(), WalkError> {
+    let abs = absolute(path);
+    if abs.starts_with(absolute(src)) {
+        return Err(WalkError::OutputInSource {
+            what,
+            path: path.to_path_buf(),
+            src: src.to_path_buf(),
+        });
+    }
+    if src.is_file() && !dst.is_dir() && abs == absolute(dst) {
+        return Err(WalkError::OutputIsDst {
+            what,
+            path: path.to_path_buf(),
+            dst: dst.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// How SRC is walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkOptions {
+    /// Into subfolders (the default), or only SRC's own files (`--type folder`).
+    pub recursive: bool,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions { recursive: true }
+    }
+}
+
+/// Whether a path names a folder by its form: it ends with `/` (`run in.dcm newdir/`).
+fn names_a_folder(p: &Path) -> bool {
+    let b = p.as_os_str().as_encoded_bytes();
+    b.ends_with(b"/") || (cfg!(windows) && b.ends_with(b"\\"))
+}
+
 /// Lists the inputs of a run (sorted by relative path), after checking that DST is
-/// not inside SRC.
+/// not inside SRC, walking the whole tree.
 pub fn discover(
     src: &Path,
     dst: &Path,
     files_from: Option<&[String]>,
     shard: Option<Shard>,
+) -> Result<Vec<Input>, WalkError> {
+    discover_with(src, dst, files_from, shard, WalkOptions::default())
+}
+
+/// [`discover`] with options.
+///
+/// Symbolic links are followed (to files and to folders), except a link that leads
+/// into DST, which is never walked: a run never reads its own outputs. A link loop is
+/// reported as a failed input.
+pub fn discover_with(
+    src: &Path,
+    dst: &Path,
+    files_from: Option<&[String]>,
+    shard: Option<Shard>,
+    options: WalkOptions,
 ) -> Result<Vec<Input>, WalkError> {
     let meta = std::fs::metadata(src).map_err(|_| WalkError::NoSource(src.to_path_buf()))?;
     let src_abs = absolute(src);
@@ -151,7 +235,13 @@ pub fn discover(
             dst: dst.to_path_buf(),
         });
     }
-    if meta.is_file() {
+    if meta.is_dir() && dst.is_file() {
+        return Err(WalkError::DstIsFile {
+            src: src.to_path_buf(),
+            dst: dst.to_path_buf(),
+        });
+    }
+    if !meta.is_dir() {
         if dst_abs == src_abs {
             return Err(WalkError::DstInSource {
                 src: src.to_path_buf(),
@@ -159,7 +249,7 @@ pub fn discover(
             });
         }
         let name = src.file_name().map(PathBuf::from).unwrap_or_default();
-        let out = if dst.is_dir() {
+        let out = if dst.is_dir() || names_a_folder(dst) {
             dst.join(&name)
         } else {
             dst.to_path_buf()
@@ -198,10 +288,20 @@ pub fn discover(
             }
         }
         None => {
-            let walker = walkdir::WalkDir::new(src)
+            let mut walker = walkdir::WalkDir::new(src)
                 .follow_links(true)
                 .sort_by_file_name();
-            for entry in walker {
+            if !options.recursive {
+                walker = walker.max_depth(1);
+            }
+            // a link that leads into DST is not walked (nor is DST itself, when it is
+            // inside a folder linked from SRC)
+            let into_dst = |e: &walkdir::DirEntry| {
+                e.depth() > 0
+                    && (e.path_is_symlink() || e.file_type().is_dir())
+                    && absolute(e.path()).starts_with(&dst_abs)
+            };
+            for entry in walker.into_iter().filter_entry(|e| !into_dst(e)) {
                 match entry {
                     Ok(e) if e.file_type().is_dir() => {}
                     Ok(e) => {

@@ -93,3 +93,71 @@ impl Plan {
         b.build()
     }
 }
+
+/// Conditions beyond which the claims of a plan are not worked out per outcome (the
+/// plan then claims nothing).
+const CLAIM_CONDITIONS_LIMIT: usize = 8;
+
+impl Plan {
+    /// Every plan an instance can get, for working out what the outputs may claim:
+    /// one per outcome of the conditions, each with its path rules made plain tag rules
+    /// (inside their sequences a path rule beats the tag rule, so the claims must hold
+    /// with it). `None` when there are too many conditions to try every outcome.
+    /// Without `when` blocks and path rules: `Some` of just this plan's own rules.
+    pub fn variants_for_claims(&self) -> Option<Vec<Plan>> {
+        let n = self.conditions.len();
+        let conditional = self.has_conditions();
+        let paths = self
+            .scoped
+            .iter()
+            .any(|s| matches!(s.scope, super::Scope::Path(_)));
+        if !conditional && !paths {
+            return Some(vec![self.clone()]);
+        }
+        if conditional && n > CLAIM_CONDITIONS_LIMIT {
+            return None;
+        }
+        let outcomes: Vec<Outcome> = if conditional {
+            (0u32..(1 << n))
+                .map(|bits| (0..n).map(|i| bits & (1 << i) != 0).collect())
+                .collect()
+        } else {
+            vec![vec![false; n]]
+        };
+        Some(
+            outcomes
+                .iter()
+                .map(|o| {
+                    let mut p = self.build_specialised(o);
+                    let promoted: Vec<(super::TagPattern, super::Action, Arc<str>)> = p
+                        .scoped
+                        .iter()
+                        .filter(|s| matches!(s.scope, super::Scope::Path(_)))
+                        .map(|s| {
+                            (
+                                s.rule.pattern.clone(),
+                                s.rule.action.clone(),
+                                Arc::clone(&s.rule.origin),
+                            )
+                        })
+                        .collect();
+                    if !promoted.is_empty() {
+                        let mut b = PlanBuilder::new();
+                        b.plan.names = p.names.clone();
+                        b.plan.options = p.options.clone();
+                        b.plan.public = p.public.clone();
+                        b.plan.private = p.private.clone();
+                        for r in &p.rules {
+                            b.rule(r.pattern.clone(), r.action.clone(), Arc::clone(&r.origin));
+                        }
+                        for (pat, action, origin) in promoted {
+                            b.rule(pat, action, origin);
+                        }
+                        p = b.build();
+                    }
+                    p
+                })
+                .collect(),
+        )
+    }
+}

@@ -61,6 +61,8 @@ codes! {
     IncludeNotFound = "anon::include::not_found", Error;
     /// A chain of includes that comes back to a file already being read.
     IncludeCycle = "anon::include::cycle", Error;
+    /// A chain of nested includes deeper than the limit.
+    IncludeTooDeep = "anon::include::too_deep", Error;
     /// `builtin:NAME` with a name the tool does not have.
     UnknownBuiltin = "anon::include::unknown_builtin", Error;
     /// A built-in profile that names a PS3.15 option the tool does not implement yet.
@@ -103,6 +105,10 @@ codes! {
     ConditionOnSequence = "anon::compile::condition_on_sequence", Error;
     /// A parameter of an action that is out of range or does not fit the VR.
     BadParameter = "anon::compile::bad_parameter", Error;
+    /// An `option` the plan does not satisfy (PS3.15 Table E.1-1).
+    ClaimNotSatisfied = "anon::conformance::claim_not_satisfied", Error;
+    /// An `option` of a built-in profile that a later rule breaks: the outputs do not claim it.
+    ClaimWithdrawn = "anon::conformance::claim_withdrawn", Warning;
     /// Two rules for the same selector in one file.
     DuplicateRule = "anon::lint::duplicate_rule", Warning;
     /// A rule that can never change the output.

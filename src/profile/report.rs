@@ -6,7 +6,12 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::sync::Arc;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    NamedSource, SourceCode, SourceSpan, SpanContents,
+};
 
 use super::diagnostics::{Diagnostic, Diagnostics, Label, Severity};
 use crate::source::{FileId, SourceMap, Span};
@@ -20,7 +25,7 @@ pub struct Rendered {
     /// a related place rather than a diagnostic of its own
     note: bool,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<NamedSource<Windowed>>,
     labels: Vec<LabeledSpan>,
     related: Vec<Rendered>,
 }
@@ -82,8 +87,73 @@ fn labeled(label: &Label, primary: bool) -> LabeledSpan {
     }
 }
 
-fn named_source(map: &SourceMap, file: FileId) -> NamedSource<String> {
-    NamedSource::new(map.name(file), map.text(file).to_string())
+/// A profile's text as miette reads it: each read looks only at the lines around the
+/// span (found by binary search), not at the text from its start, and the text is shared,
+/// not copied. Rendering thousands of diagnostics of one large file stays linear.
+#[derive(Debug)]
+struct Windowed {
+    text: Arc<str>,
+    line_starts: Arc<[u32]>,
+}
+
+impl Windowed {
+    fn line_of(&self, offset: usize) -> usize {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    fn start_of(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line)
+            .map_or(self.text.len(), |s| *s as usize)
+    }
+}
+
+impl SourceCode for Windowed {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let start = span.offset();
+        let end = start.saturating_add(span.len()).max(start + 1);
+        let first_line = self.line_of(start).saturating_sub(context_lines_before);
+        let from = self.start_of(first_line);
+        let last_line = self.line_of(end.saturating_sub(1));
+        let to = self.start_of(
+            last_line
+                .saturating_add(context_lines_after)
+                .saturating_add(1),
+        );
+        let window = self
+            .text
+            .as_bytes()
+            .get(from..to.max(from))
+            .ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new(start.saturating_sub(from).into(), span.len());
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new(
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
+            inner.line() + first_line,
+            inner.column(),
+            inner.line_count() + first_line,
+        )))
+    }
+}
+
+fn named_source(map: &SourceMap, file: FileId) -> NamedSource<Windowed> {
+    NamedSource::new(
+        map.name(file),
+        Windowed {
+            text: map.text(file),
+            line_starts: map.line_starts(file),
+        },
+    )
 }
 
 /// Joins a diagnostic with its source.
@@ -170,12 +240,17 @@ fn place(map: &SourceMap, span: Span) -> serde_json::Value {
 }
 
 /// Renders diagnostics as a JSON array (stable field names, documented in
-/// docs/diagnostics.md).
+/// docs/diagnostics.md; a field that does not apply is `null`).
 pub fn render_json(diags: &Diagnostics, map: &SourceMap) -> String {
-    let items: Vec<serde_json::Value> = diags
+    serde_json::to_string_pretty(&json_values(diags, map)).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// The diagnostics as JSON objects, to put several compilations into one array.
+pub fn json_values(diags: &Diagnostics, map: &SourceMap) -> Vec<serde_json::Value> {
+    diags
         .iter()
         .map(|d| {
-            let mut v = serde_json::json!({
+            serde_json::json!({
                 "code": d.code.as_str(),
                 "severity": match d.severity() { Severity::Error => "error", Severity::Warning => "warning" },
                 "message": d.message,
@@ -189,12 +264,44 @@ pub fn render_json(diags: &Diagnostics, map: &SourceMap) -> String {
                     }
                     p
                 }).collect::<Vec<_>>(),
-            });
-            if let Some(o) = v.as_object_mut() {
-                o.retain(|_, val| !val.is_null());
-            }
-            v
+            })
         })
-        .collect();
-    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Origin;
+
+    #[test]
+    fn rendering_reads_only_the_lines_it_shows() {
+        let text: String = (1..=50_000).map(|i| format!("line {i}\n")).collect();
+        let mut map = SourceMap::new();
+        let id = map.add("big.anon", Origin::Virtual, text.as_str());
+        let source = named_source(&map, id);
+        let at = text.find("line 40000\n").unwrap();
+        let read = source
+            .read_span(&SourceSpan::new(at.into(), 4), 2, 2)
+            .unwrap();
+        // a window of five lines, not the text from its start
+        let shown = std::str::from_utf8(read.data()).unwrap();
+        assert_eq!(
+            shown,
+            "line 39998\nline 39999\nline 40000\nline 40001\nline 40002\n"
+        );
+        assert_eq!(read.line(), 39_997);
+        assert_eq!(read.span().offset(), text.find("line 39998\n").unwrap());
+        // and a rendered report points at the right line
+        let mut diags = Diagnostics::new();
+        diags.push(
+            Diagnostic::new(super::super::diagnostics::Code::DuplicateRule, "twice")
+                .label(Span::new(id, at, at + 4), "here")
+                .related(Span::new(id, 0, 4), "first"),
+        );
+        let out = render_human(&diags, &map, false, 80);
+        assert!(out.contains("big.anon:40000:1"), "{out}");
+        assert!(out.contains("40000 │ line 40000"), "{out}");
+        assert!(out.contains(" 1 │ line 1\n"), "{out}");
+    }
 }

@@ -18,6 +18,9 @@ use super::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use super::syntax;
 use crate::source::{FileId, Origin, SourceMap, Span};
 
+/// The deepest chain of nested includes (an entry profile is depth 1).
+pub const MAX_INCLUDE_DEPTH: usize = 16;
+
 /// A profile to compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
@@ -133,28 +136,40 @@ impl Loader<'_> {
         if self.cycle(&key, &shown, at) || self.seen.contains(&key) {
             return;
         }
-        let text = match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    self.not_found(&shown, at, "it is not UTF-8 text");
-                    return;
-                }
-            },
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            self.too_deep(&shown, at);
+            return;
+        }
+        let text = match crate::small_file::read_text(path, crate::small_file::MAX_PROFILE_BYTES) {
+            Ok(t) => t,
             Err(e) => {
-                let why = match e.kind() {
-                    std::io::ErrorKind::NotFound => "no such file".to_string(),
-                    std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                    _ if path.is_dir() => "it is a folder".to_string(),
-                    _ => e.to_string(),
-                };
-                self.not_found(&shown, at, &why);
+                self.not_found(&shown, at, &e.to_string());
                 return;
             }
         };
         self.seen.insert(key.clone());
         let id = self.map.add(shown, Origin::File(path.to_path_buf()), text);
         self.load_text(key, id, at);
+    }
+
+    fn too_deep(&mut self, shown: &str, at: Option<Span>) {
+        let mut d = Diagnostic::new(
+            Code::IncludeTooDeep,
+            format!(
+                "includes nested too deep: `{shown}` would be file {} of one chain, at most {MAX_INCLUDE_DEPTH} are allowed",
+                self.stack.len() + 1
+            ),
+        )
+        .help(format!(
+            "include the files side by side from one profile instead of each from the one before (at most {MAX_INCLUDE_DEPTH} nested includes)"
+        ));
+        if let Some(at) = at {
+            d = d.label(at, "one include too many");
+        }
+        if let Some((_, _, Some(first))) = self.stack.get(1) {
+            d = d.related(*first, "the chain of includes starts here");
+        }
+        self.diags.push(d);
     }
 
     fn not_found(&mut self, shown: &str, at: Option<Span>, why: &str) {
@@ -174,6 +189,10 @@ impl Loader<'_> {
         let key = Key::Builtin(name.to_string());
         let shown = format!("builtin:{name}");
         if self.cycle(&key, &shown, at) || self.seen.contains(&key) {
+            return;
+        }
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            self.too_deep(&shown, at);
             return;
         }
         let Some(b) = builtin::get(name) else {

@@ -76,6 +76,15 @@ fn refuse_over_limit(mut stream: TcpStream) {
     let _ = stream.shutdown(std::net::Shutdown::Both);
 }
 
+/// Frees an association's slot when its thread ends, however it ends.
+struct Unregister<'a>(&'a Shared, u64);
+
+impl Drop for Unregister<'_> {
+    fn drop(&mut self) {
+        self.0.unregister(self.1);
+    }
+}
+
 /// Runs the node until `stop` is set; returns the summary line.
 ///
 /// # Errors
@@ -203,8 +212,9 @@ pub fn serve(
                 let spawned = std::thread::Builder::new()
                     .name(format!("assoc-{id}"))
                     .spawn(move || {
+                        // unregistered even if the thread panics, so that a stop never waits on it
+                        let _slot = Unregister(&shared, id);
                         super::association::handle(&shared, stream, id);
-                        shared.unregister(id);
                     });
                 match spawned {
                     Ok(t) => threads.push(t),

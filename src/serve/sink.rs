@@ -186,7 +186,11 @@ pub fn run_spool_sender(
                     );
                     told_down = true;
                 }
-                spool.sleep(backoff);
+                // in short steps, so that a stop is seen at once
+                let until = std::time::Instant::now() + backoff;
+                while !stop.load(Ordering::Relaxed) && std::time::Instant::now() < until {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
                 backoff = (backoff * 2).min(retry * 32);
             }
             Err(e) => {

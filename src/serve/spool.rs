@@ -173,13 +173,6 @@ impl Spool {
         s.queue.front().map(|(p, _)| p.clone())
     }
 
-    /// Waits up to `wait`, or until woken ([`Spool::wake`]).
-    pub fn sleep(&self, wait: Duration) {
-        if let Ok(s) = self.state.lock() {
-            let _ = self.wake.wait_timeout(s, wait);
-        }
-    }
-
     /// Wakes the sender (a new entry, or shutdown).
     pub fn wake(&self) {
         self.wake.notify_all();

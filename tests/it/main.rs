@@ -10,13 +10,19 @@
 
 mod api;
 mod check;
+mod claims;
+mod cli;
 mod conform;
 mod convert;
+mod dates;
 mod entry;
 mod fuzz;
+mod holes;
 mod io;
 mod language;
+mod oracle;
 mod profiles;
+mod reader;
 mod run;
 mod safety;
 mod serve;

@@ -912,24 +912,40 @@ fn every_shipped_profile_lints_clean() {
         .map(|b| format!("builtin:{}", b.name))
         .collect();
     assert_eq!(names.len(), 2 + 1 + OPTION_COLUMNS.len());
+    // the profiles that stand alone
     assert_cmd::Command::cargo_bin("dicom-anonymizer")
         .unwrap()
         .arg("lint")
         .arg("--deny-warnings")
-        .args(&names)
+        .args(["builtin:basic", "builtin:extra"])
         .assert()
         .success()
         .stderr("");
+    // an option profile alone claims an option of a Basic Profile it does not apply:
+    // the claim is withdrawn, with a warning
+    for b in builtin::BUILTINS {
+        if b.name.starts_with("retain-") {
+            let compiled = profile::compile(&[builtin(b.name)]);
+            let codes: Vec<Code> = compiled.diagnostics.iter().map(|d| d.code).collect();
+            assert_eq!(codes, [Code::ClaimWithdrawn], "{}", b.name);
+            assert!(!compiled.plan.unwrap().claims().basic, "{}", b.name);
+        }
+    }
     // composed: basic with each option, and everything at once
     let mut all = vec![builtin("basic"), builtin("extra")];
     for b in builtin::BUILTINS {
         if b.name.starts_with("retain-") {
-            compile_clean(&[builtin("basic"), builtin(b.name)]);
+            let plan = compile_clean(&[builtin("basic"), builtin(b.name)]);
+            let option = DeidOption::from_name(b.name).unwrap();
+            assert!(plan.claims().basic, "{}", b.name);
+            assert_eq!(plan.claims().options, [option], "{}", b.name);
             all.push(builtin(b.name));
         }
     }
     let plan = compile_clean(&all);
     assert_eq!(plan.options().len(), 1 + 1 + OPTION_COLUMNS.len());
+    assert!(plan.claims().basic);
+    assert_eq!(plan.claims().options.len(), 1 + OPTION_COLUMNS.len());
 }
 
 #[test]

@@ -92,10 +92,19 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
-    /// SIGTERM, then the exit status (within 15 s).
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+    fn sigterm(&self) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    }
+
+    /// SIGTERM, then the exit status (within 15 s).
+    fn terminate(self) -> (std::process::ExitStatus, String) {
+        self.sigterm();
+        self.wait_exit()
+    }
+
+    /// The exit status (within 15 s) and the log.
+    fn wait_exit(mut self) -> (std::process::ExitStatus, String) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -436,9 +445,9 @@ fn a_destination_started_late_receives_everything_from_the_spool() {
     );
 }
 
-/// A hand-made SCU: associates, sends a command and the first half of a data set, and
-/// then disconnects without a word.
-fn send_half_then_vanish(port: u16, file: &Path) {
+/// A hand-made SCU in the middle of a C-STORE: associated, the command and the first
+/// half of the data set sent; returns the association, its context and the rest.
+fn start_half(port: u16, file: &Path) -> (dicom_ul::ClientAssociation<TcpStream>, u8, Vec<u8>) {
     use dicom_ul::pdu::{PDataValue, PDataValueType};
     let obj = open_file(file).unwrap();
     let ts = obj
@@ -460,6 +469,7 @@ fn send_half_then_vanish(port: u16, file: &Path) {
         .calling_ae_title("HALF")
         .called_ae_title("ANON")
         .with_presentation_context(class.as_str(), vec![ts.as_str()])
+        .read_timeout(Duration::from_secs(20))
         .establish(("127.0.0.1", port))
         .unwrap();
     let ctx = assoc.presentation_contexts()[0].id;
@@ -468,6 +478,7 @@ fn send_half_then_vanish(port: u16, file: &Path) {
     let ts_obj = dicom_encoding::TransferSyntaxIndex::get(&reg, &ts).unwrap();
     obj.write_dataset_with_ts(&mut data, ts_obj).unwrap();
     let command = dicom_anonymizer::serve::dimse::store_request(1, &class, &inst);
+    let rest = data.split_off(data.len() / 2);
     assoc
         .send(&dicom_ul::Pdu::PData {
             data: vec![
@@ -481,12 +492,133 @@ fn send_half_then_vanish(port: u16, file: &Path) {
                     presentation_context_id: ctx,
                     value_type: PDataValueType::Data,
                     is_last: false,
-                    data: data[..data.len() / 2].to_vec(),
+                    data,
                 },
             ],
         })
         .unwrap();
+    (assoc, ctx, rest)
+}
+
+/// Starts a C-STORE, then disconnects without a word.
+fn send_half_then_vanish(port: u16, file: &Path) {
+    let (mut assoc, _, _) = start_half(port, file);
     let _ = assoc.inner_stream().shutdown(std::net::Shutdown::Both);
+}
+
+#[test]
+fn sigterm_finishes_the_instance_in_flight_then_exits_zero() {
+    use dicom_ul::pdu::{PDataValue, PDataValueType};
+    let tmp = tempfile::tempdir().unwrap();
+    let key = key_file(tmp.path());
+    let out = tmp.path().join("out");
+    let server = Server::start(&[
+        "--key-file",
+        key.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    // an idle association, and one in the middle of an instance
+    let idle = dicom_ul::ClientAssociationOptions::new()
+        .calling_ae_title("IDLE")
+        .called_ae_title("ANON")
+        .with_abstract_syntax(dicom_dictionary_std::uids::VERIFICATION)
+        .establish(("127.0.0.1", server.port))
+        .unwrap();
+    let file = root().join("tests/data/corpus/files/pydicom__CT_small.dcm");
+    let (mut assoc, ctx, rest) = start_half(server.port, &file);
+    std::thread::sleep(Duration::from_millis(300));
+    server.sigterm();
+    // the door closes at once
+    wait_for("the listener to close", 5, || {
+        TcpStream::connect(("127.0.0.1", server.port)).is_err()
+    });
+    // the instance in flight is finished and answered with success
+    assoc
+        .send(&dicom_ul::Pdu::PData {
+            data: vec![PDataValue {
+                presentation_context_id: ctx,
+                value_type: PDataValueType::Data,
+                is_last: true,
+                data: rest,
+            }],
+        })
+        .unwrap();
+    let dicom_ul::Pdu::PData { data } = assoc.receive().unwrap() else {
+        panic!("no answer: {}", server.log());
+    };
+    let rsp = dicom_anonymizer::serve::dimse::decode(&data[0].data).unwrap();
+    assert_eq!(rsp.status, Some(0x0000), "{}", server.log());
+    let (status, log) = server.wait_exit();
+    assert!(status.success(), "{log}");
+    assert_eq!(dicom_files(&out).len(), 1, "{log}");
+    assert!(log.contains("1 written"), "{log}");
+    drop(idle);
+}
+
+/// The seam: whatever the library decides is what the sender hears. A policy that
+/// rejects every instance makes the node answer 0124 and store nothing.
+#[test]
+fn a_rejected_instance_is_refused_with_0124_and_not_stored() {
+    use dicom_anonymizer::serve::instance::{Deidentified, Deidentify};
+    struct RejectAll;
+    impl Deidentify for RejectAll {
+        fn deidentify(&self, part10: Vec<u8>) -> Deidentified {
+            assert!(part10.len() > 132 && &part10[128..132] == b"DICM");
+            Deidentified::Rejected {
+                reason: "a test policy rejects every instance".into(),
+            }
+        }
+    }
+    if !have("storescu") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, report) = (tmp.path().join("out"), tmp.path().join("r.jsonl"));
+    let port = free_port();
+    let config = dicom_anonymizer::serve::Config {
+        listen: format!("127.0.0.1:{port}"),
+        ae_title: "ANON".into(),
+        allow: Vec::new(),
+        limits: dicom_anonymizer::serve::Limits {
+            max_associations: 4,
+            max_pdu: 65536,
+            max_instance: 1 << 20,
+            timeout: Duration::from_secs(10),
+            message_timeout: Duration::from_secs(20),
+        },
+        out: Some(out.clone()),
+        forward: None,
+        spool: None,
+        spool_max_bytes: 0,
+        retry: Duration::from_secs(1),
+        report: Some(report.clone()),
+    };
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let node = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            dicom_anonymizer::serve::serve(config, Arc::new(RejectAll), stop)
+        })
+    };
+    wait_for("the node to listen", 10, || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let file = root().join("tests/data/corpus/files/pydicom__CT_small.dcm");
+    storescu(port, std::slice::from_ref(&file));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let summary = node.join().unwrap().unwrap();
+    assert!(
+        summary.contains("0 written") && summary.contains("1 rejected"),
+        "{summary}"
+    );
+    let line = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        line.contains(r#""outcome":"rejected","error":"a test policy rejects every instance""#),
+        "{line}"
+    );
+    assert!(line.contains(r#""status":"0124""#), "{line}");
+    assert!(dicom_files(&out).is_empty());
 }
 
 #[test]

@@ -389,3 +389,32 @@ fn quarantine_copies_rejected_inputs_unchanged_and_only_when_asked() {
     );
     assert!(!dst.join("sub").join(US_PHILIPS).exists());
 }
+
+#[test]
+fn a_block_that_keeps_a_name_withdraws_the_basic_profile_claim() {
+    use dicom_anonymizer::Profile;
+    let base = Profile::builtin("basic").compile().unwrap();
+    assert!(base.claims().basic);
+    let weakened = Profile::builtin("basic")
+        .then(Profile::from_text(
+            "site.anon",
+            "when Modality == \"US\" {\n    PatientName keep\n}\n",
+        ))
+        .compile()
+        .unwrap();
+    assert!(!weakened.claims().basic);
+    let by_path = Profile::builtin("basic")
+        .then(Profile::from_text("site.anon", "**/PatientName keep\n"))
+        .compile()
+        .unwrap();
+    assert!(!by_path.claims().basic);
+    // a block that only removes more keeps the claim
+    let stricter = Profile::builtin("basic")
+        .then(Profile::from_text(
+            "site.anon",
+            "when Modality == \"US\" {\n    Manufacturer delete\n}\n",
+        ))
+        .compile()
+        .unwrap();
+    assert!(stricter.claims().basic);
+}

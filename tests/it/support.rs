@@ -29,6 +29,23 @@ pub fn render(c: &Compiled) -> String {
     s
 }
 
+/// A check that cannot run on this machine (a missing tool, no privileges to drop): when
+/// `CI` is set, a failure (CI installs everything the tests need); elsewhere a note,
+/// written straight to stderr so that `cargo test` shows it (it captures `println!`).
+pub fn skipped(what: &str) {
+    use std::io::Write;
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{what} cannot be tested here; CI must (see .ci/run)"
+    );
+    static SHOWN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut shown = SHOWN.lock().unwrap_or_else(|e| e.into_inner());
+    if !shown.iter().any(|s| s == what) {
+        shown.push(what.to_string());
+        let _ = writeln!(std::io::stderr(), "note: {what}: not tested here");
+    }
+}
+
 /// The binary under test.
 pub fn bin() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("dicom-anonymizer").unwrap()
@@ -44,10 +61,7 @@ pub fn dcmdump_errors(path: &Path) -> Option<String> {
     {
         Ok(out) => out,
         Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "dcmdump (DCMTK) is required when CI is set"
-            );
+            skipped("dcmdump (DCMTK) is not installed: validating outputs with it");
             return None;
         }
     };

@@ -1,6 +1,6 @@
 //! Bare data sets: files without preamble, `DICM` or file meta.
 
-use super::errors::{dataset_error, scan_error};
+use super::errors::{dataset_error, same_elements, scan_error};
 use super::{
     BareEncoding, HeldInMemory, Loaded, ReadMode, ReadOptions, check_dicomdir_dataset, guard,
     lookup_ts,
@@ -21,7 +21,7 @@ use std::io::{Seek, SeekFrom};
 /// the file. In both cases the first group must be even and in 0004..=0030 (a data set
 /// starts with group 0008 in practice: (0008,0005), (0008,0008), (0008,0016), or a group
 /// length), which rules out text files and almost all random bytes.
-pub(super) fn detect_bare(b: &[u8], file_len: u64) -> Option<BareEncoding> {
+pub(crate) fn detect_bare(b: &[u8], file_len: u64) -> Option<BareEncoding> {
     let plausible = |g: u16| g % 2 == 0 && (0x0004..=0x0030).contains(&g);
     let [b0, b1, _, _, b4, b5, b6, b7, ..] = *b else {
         return None;
@@ -58,15 +58,16 @@ pub(super) fn load_bare(
     r.seek(SeekFrom::Start(0))?;
     let explicit = encoding != BareEncoding::ImplicitVrLittleEndian;
     let little = encoding != BareEncoding::ExplicitVrBigEndian;
-    match scan::scan(&mut r, &*decoder, 0, file_len, explicit, little) {
-        Ok(report) if report.dicomdir => return Err(ReadError::Dicomdir),
-        Ok(_) => {}
-        // refused for the same reason as in `load_part10`
-        Err(e) => return Err(scan_error(e)),
+    // refused for the same reason as in `load_part10`
+    let report =
+        scan::scan(&mut r, &*decoder, 0, file_len, explicit, little).map_err(scan_error)?;
+    if report.dicomdir {
+        return Err(ReadError::Dicomdir);
     }
     r.seek(SeekFrom::Start(0))?;
     let obj = InMemDicomObject::read_dataset_with_ts(&mut r, ts)
         .map_err(|e| dataset_error(&e, TruncatedIn::Header, file_len))?;
+    same_elements(report.fingerprint, &obj)?;
     // only a UID may go into the meta: any other text makes a meta group that no reader
     // accepts (found by fuzzing); without one the element is empty
     let uid_of = |tag: Tag| {

@@ -1,6 +1,6 @@
-//! Deflated data sets: inflated into memory under the in-memory bound, walked, then parsed.
+//! Deflated data sets: measured under the in-memory bound, walked, then parsed.
 
-use super::errors::{dataset_error, scan_error};
+use super::errors::{dataset_error, same_elements, scan_error};
 use super::{
     HeldInMemory, InMemoryReason, Loaded, ReadMode, ReadOptions, check_dicomdir_dataset,
     finish_meta, guard, lookup_ts,
@@ -16,6 +16,12 @@ use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// Read the deflated data set that starts at `dataset_start`.
+///
+/// The inflated bytes are never held: the stream is inflated three times, once to
+/// measure it (and stop at the in-memory bound: a deflate bomb costs nothing), once for the
+/// structure walk (values skipped by reading), once for dicom-object. Memory is what
+/// dicom-object builds, as for any file read whole; deflated files are rare, so the
+/// repeated inflation costs little overall.
 pub(super) fn load_deflated(
     mut r: PosReader,
     adapter: &dyn DataRWAdapter,
@@ -25,31 +31,31 @@ pub(super) fn load_deflated(
     ts_uid: String,
     opts: &ReadOptions,
 ) -> Result<Loaded, ReadError> {
-    // Deflated: inflate into memory (bounded by the limit), walk the inflated bytes
-    // like any data set (so no forged length reaches dicom-parser's allocations),
-    // then parse them.
     let reason = InMemoryReason::DeflatedTransferSyntax;
-    let held = HeldInMemory::WholeFile(reason);
-    guard(file_len, opts, held)?;
-    r.seek(SeekFrom::Start(dataset_start))?;
+    guard(file_len, opts, HeldInMemory::WholeFile(reason))?;
     let limit = opts.max_in_memory_bytes;
-    let mut inflated = Vec::new();
-    let read = Limited {
+
+    // 1: the inflated size, bounded
+    r.seek(SeekFrom::Start(dataset_start))?;
+    let mut measured = Limited {
         inner: adapter.adapt_reader(Box::new(&mut r)),
         left: limit,
-    }
-    .read_to_end(&mut inflated);
-    if let Err(e) = read {
+        read: 0,
+    };
+    let copied = io::copy(&mut measured, &mut io::sink());
+    let inflated_len = measured.read;
+    drop(measured);
+    if let Err(e) = copied {
         return Err(if chain_has_limit(&e) {
             ReadError::TooLarge {
                 size: limit.saturating_add(1),
                 limit,
-                held,
+                held: HeldInMemory::Inflated,
             }
         } else if DicomCause::chain_has_eof(&e) {
             ReadError::Truncated {
                 place: TruncatedIn::DeflatedDataSet,
-                offset: inflated.len() as u64,
+                offset: inflated_len,
             }
         } else {
             ReadError::Malformed {
@@ -57,23 +63,25 @@ pub(super) fn load_deflated(
             }
         });
     }
+
+    // 2: the structure walk, like any data set (so no forged length reaches dicom-parser's
+    // allocations)
     let explicit_le = lookup_ts(uids::EXPLICIT_VR_LITTLE_ENDIAN)?;
-    let decoder = explicit_le
-        .decoder_for::<io::Cursor<&[u8]>>()
-        .ok_or_else(|| ReadError::UnsupportedTransferSyntax {
-            uid: SafeUid::new(&ts_uid),
+    let scanned = {
+        r.seek(SeekFrom::Start(dataset_start))?;
+        let mut forward = Forward {
+            inner: adapter.adapt_reader(Box::new(&mut r)),
+        };
+        let decoder = explicit_le.decoder_for::<Forward<'_>>().ok_or_else(|| {
+            ReadError::UnsupportedTransferSyntax {
+                uid: SafeUid::new(&ts_uid),
+            }
         })?;
-    let inflated_len = inflated.len() as u64;
-    match scan::scan(
-        &mut io::Cursor::new(&inflated[..]),
-        &*decoder,
-        0,
-        inflated_len,
-        true,
-        true,
-    ) {
+        scan::scan(&mut forward, &*decoder, 0, inflated_len, true, true)
+    };
+    let report = match scanned {
         Ok(report) if report.dicomdir => return Err(ReadError::Dicomdir),
-        Ok(_) | Err(ScanError::Structure { .. }) => {}
+        Ok(report) => report,
         Err(ScanError::Truncated { offset, .. }) => {
             return Err(ReadError::Truncated {
                 place: TruncatedIn::DeflatedDataSet,
@@ -81,9 +89,14 @@ pub(super) fn load_deflated(
             });
         }
         Err(e) => return Err(scan_error(e)),
-    }
-    let obj = InMemDicomObject::read_dataset_with_ts(&inflated[..], explicit_le)
+    };
+
+    // 3: the parse, checked against the walk
+    r.seek(SeekFrom::Start(dataset_start))?;
+    let inflating = adapter.adapt_reader(Box::new(&mut r));
+    let obj = InMemDicomObject::read_dataset_with_ts(inflating.take(inflated_len), explicit_le)
         .map_err(|e| dataset_error(&e, TruncatedIn::DeflatedDataSet, inflated_len))?;
+    same_elements(report.fingerprint, &obj)?;
     let object = finish_meta(obj, meta);
     check_dicomdir_dataset(&object)?;
     Ok(Loaded {
@@ -93,6 +106,38 @@ pub(super) fn load_deflated(
         had_meta: true,
         pixel: None,
     })
+}
+
+/// An inflating stream seen by the structure walk: it only ever skips forward, which is
+/// done by reading.
+struct Forward<'a> {
+    inner: Box<dyn Read + 'a>,
+}
+
+impl Read for Forward<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Seek for Forward<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        match pos {
+            SeekFrom::Current(n) if n >= 0 => {
+                let n = n.unsigned_abs();
+                let skipped = io::copy(&mut (&mut self.inner).take(n), &mut io::sink())?;
+                if skipped < n {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+                // the walk keeps its own position
+                Ok(0)
+            }
+            _ => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "an inflating stream only skips forward",
+            )),
+        }
+    }
 }
 
 /// True if the chain holds the [`Limited`] reader's marker.
@@ -129,6 +174,8 @@ impl std::error::Error for LimitExceeded {}
 struct Limited<R> {
     inner: R,
     left: u64,
+    /// Bytes passed on so far.
+    read: u64,
 }
 
 impl<R: Read> Read for Limited<R> {
@@ -144,6 +191,7 @@ impl<R: Read> Read for Limited<R> {
             .min(buf.len());
         let n = self.inner.read(buf.get_mut(..max).unwrap_or_default())?;
         self.left -= n as u64;
+        self.read += n as u64;
         Ok(n)
     }
 }
@@ -158,12 +206,14 @@ mod tests {
         let mut ok = Limited {
             inner: &data[..],
             left: 10,
+            read: 0,
         };
         let mut out = Vec::new();
         assert_eq!(ok.read_to_end(&mut out).unwrap(), 10);
         let mut over = Limited {
             inner: &data[..],
             left: 9,
+            read: 0,
         };
         let err = over.read_to_end(&mut Vec::new()).unwrap_err();
         assert!(err.get_ref().unwrap().is::<LimitExceeded>());

@@ -1,7 +1,8 @@
 //! Mapping the errors of the structure walk and of dicom-object to [`ReadError`].
 
-use crate::io::scan::{self, ScanError};
+use crate::io::scan::{self, Fingerprint, ScanError};
 use crate::io::{DicomCause, ReadError, SafeUid, TruncatedIn};
+use dicom_object::InMemDicomObject;
 
 pub(super) fn scan_error(e: ScanError) -> ReadError {
     match e {
@@ -68,4 +69,23 @@ pub(super) fn dataset_error(
     ReadError::Malformed {
         cause: DicomCause::new(e),
     }
+}
+
+/// Refuse `obj` unless dicom-object read exactly the elements and items the structure walk
+/// saw (`expected`): one reading of the bytes. A difference means the two readers split
+/// the bytes differently, and what the engine sees might not be what another reader sees
+/// (issue 13); the message names no tag, because a tag read out of step is made of value
+/// bytes.
+pub(super) fn same_elements(
+    expected: Fingerprint,
+    obj: &InMemDicomObject,
+) -> Result<(), ReadError> {
+    if Fingerprint::of_object(obj) == expected {
+        return Ok(());
+    }
+    Err(ReadError::Malformed {
+        cause: DicomCause::fixed(
+            "ambiguous structure: dicom-parser and the structure walk read different elements (or a tag twice in one item)",
+        ),
+    })
 }

@@ -93,6 +93,8 @@ pub enum HeldInMemory {
     WholeFile(InMemoryReason),
     /// A bare data set.
     BareDataSet,
+    /// The inflated data set of a deflated file (its size is only known past the limit).
+    Inflated,
 }
 
 impl fmt::Display for HeldInMemory {
@@ -101,6 +103,9 @@ impl fmt::Display for HeldInMemory {
             HeldInMemory::Header => f.write_str("the header is held in memory"),
             HeldInMemory::WholeFile(r) => write!(f, "{r}"),
             HeldInMemory::BareDataSet => f.write_str("bare data sets are read whole"),
+            HeldInMemory::Inflated => f.write_str(
+                "the deflated data set inflates to more than the limit (a deflate bomb?)",
+            ),
         }
     }
 }

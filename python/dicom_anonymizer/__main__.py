@@ -1,0 +1,5 @@
+"""``python -m dicom_anonymizer ...`` is the ``dicom-anonymizer`` command."""
+
+from ._cli import main
+
+main()
