@@ -29,12 +29,15 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The files under `dir`, except the run's own manifest (`DST/manifest.json`, written by
+/// every run: docs/audit.md).
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .map(|e| e.path().strip_prefix(dir).unwrap().to_path_buf())
+        .filter(|p| p != Path::new("manifest.json"))
         .collect();
     v.sort();
     v

@@ -872,9 +872,10 @@ fn bad_inputs_fail_alone_with_one_line_each() {
     let mut expected: Vec<String> = bad.iter().map(|(r, _)| r.to_string()).collect();
     expected.push("sub/DICOMDIR".into());
     // the reason printed after `PATH: ` (byte offsets written as N)
-    let not_dicom = "not a DICOM file: no `DICM` prefix and the first bytes are not a data element";
+    let not_dicom =
+        "skipped: not DICOM: no `DICM` prefix and the first bytes are not a data element";
     let mut reasons: BTreeMap<&str, String> = [
-        ("empty.dcm", "not a DICOM file: the file is empty"),
+        ("empty.dcm", "skipped: not DICOM: the file is empty"),
         ("random.bin", not_dicom),
         ("notes.txt", not_dicom),
         (
