@@ -73,8 +73,9 @@
 //! assert_eq!(output.bytes.get(128..132), Some(&b"DICM"[..]));
 //! assert!(output.counts.contains_key("uid"));
 //!
+//! // bytes that are not DICOM are skipped (not a failure), as `run` skips such files
 //! let err = deid.bytes(b"not a DICOM file").unwrap_err();
-//! assert_eq!(err.outcome(), dicom_anonymizer::io::report::Outcome::Failed);
+//! assert_eq!(err.outcome(), dicom_anonymizer::io::report::Outcome::Skipped);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
