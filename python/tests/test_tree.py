@@ -23,9 +23,9 @@ def test_anonymize_over_the_sample_tree_equals_run(tmp_path, key_file):
         rel = r["output"][len(str(tmp_path / "py")) + 1:]
         assert (tmp_path / "py" / rel).read_bytes() == (tmp_path / "cli" / rel).read_bytes(), rel
 
-    # run again: outputs exist, each file fails alone, nothing is overwritten
+    # run again: outputs exist, each file is skipped ("exists"), nothing is overwritten
     again = da.anonymize(SAMPLES, tmp_path / "py", key=KEY)
-    assert {r["outcome"] for r in again} == {"failed"}
+    assert {r["outcome"] for r in again} == {"skipped"}
     assert all("exists" in r["error"] for r in again)
     # dry run and overwrite
     assert {r["outcome"] for r in da.anonymize(SAMPLES, tmp_path / "dry", key=KEY, dry_run=True)} == {"would-write"}
