@@ -41,6 +41,34 @@ pub fn max_len(vr: VR) -> Option<usize> {
     })
 }
 
+/// True if `vr` has a 16-bit value length in explicit VR (PS3.5 7.1.2).
+pub fn has_short_length(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::AE
+            | VR::AS
+            | VR::AT
+            | VR::CS
+            | VR::DA
+            | VR::DS
+            | VR::DT
+            | VR::FL
+            | VR::FD
+            | VR::IS
+            | VR::LO
+            | VR::LT
+            | VR::PN
+            | VR::SH
+            | VR::SL
+            | VR::SS
+            | VR::ST
+            | VR::TM
+            | VR::UI
+            | VR::UL
+            | VR::US
+    )
+}
+
 /// Whether the VR holds text (as opposed to binary numbers, bytes or items).
 pub fn is_text(vr: VR) -> bool {
     matches!(

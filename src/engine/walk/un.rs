@@ -56,7 +56,7 @@ pub(super) fn retype_un(elem: InMemElement, action: &Action) -> (InMemElement, b
     }
     // a value too long for the 16-bit length of its VR in explicit VR stays UN, as PS3.5
     // 6.2.2 allows (e.g. a Contour Data of more than 65 534 bytes; issue 13)
-    if bytes.len() > 0xFFFE && has_short_length(vr) {
+    if bytes.len() > 0xFFFE && crate::vr::has_short_length(vr) {
         return (elem, false);
     }
     let value: Value<InMemDicomObject> = match vr {
@@ -85,34 +85,6 @@ pub(super) fn retype_un(elem: InMemElement, action: &Action) -> (InMemElement, b
         _ => Value::Primitive(PrimitiveValue::U8(bytes.into())),
     };
     (DataElement::new(tag, vr, value), false)
-}
-
-/// True if `vr` has a 16-bit value length in explicit VR (PS3.5 7.1.2).
-fn has_short_length(vr: VR) -> bool {
-    matches!(
-        vr,
-        VR::AE
-            | VR::AS
-            | VR::AT
-            | VR::CS
-            | VR::DA
-            | VR::DS
-            | VR::DT
-            | VR::FL
-            | VR::FD
-            | VR::IS
-            | VR::LO
-            | VR::LT
-            | VR::PN
-            | VR::SH
-            | VR::SL
-            | VR::SS
-            | VR::ST
-            | VR::TM
-            | VR::UI
-            | VR::UL
-            | VR::US
-    )
 }
 
 /// Little-endian numbers of `N` bytes each (a trailing partial number is dropped).

@@ -68,30 +68,7 @@ pub(super) fn explicit_le_header<R: Read>(r: &mut R) -> io::Result<(DataElementH
         return Ok((DataElementHeader::new(tag, VR::UN, Length(len)), 8));
     }
     let vr = VR::from_binary([v0, v1]).unwrap_or(VR::UN);
-    let short = matches!(
-        vr,
-        VR::AE
-            | VR::AS
-            | VR::AT
-            | VR::CS
-            | VR::DA
-            | VR::DS
-            | VR::DT
-            | VR::FL
-            | VR::FD
-            | VR::IS
-            | VR::LO
-            | VR::LT
-            | VR::PN
-            | VR::SH
-            | VR::SL
-            | VR::SS
-            | VR::ST
-            | VR::TM
-            | VR::UI
-            | VR::UL
-            | VR::US
-    );
+    let short = crate::vr::has_short_length(vr);
     if short {
         let len = u32::from(u16::from_le_bytes([l0, l1]));
         return Ok((DataElementHeader::new(tag, vr, Length(len)), 8));
