@@ -23,8 +23,8 @@ use dicom_object::{FileDicomObject, InMemDicomObject};
 use crate::plan::{Decision, DeidOption, Plan};
 
 pub mod clean;
-pub mod documents;
 mod conditions;
+pub mod documents;
 pub mod error;
 pub mod facts;
 pub mod keyed;
@@ -148,6 +148,41 @@ pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.2769635880382708067868870644807
 /// The implementation version name written into every output's file meta (SH, ≤16).
 pub const IMPLEMENTATION_VERSION_NAME: &str = concat!("DCMANON_", env!("CARGO_PKG_VERSION"));
 
+/// The plan one instance gets: without `when` blocks or `reject when`, the plan itself;
+/// else the plan specialised to which conditions hold on `original` (the instance's
+/// original values; cached per outcome). `Err` with the reason when a `reject when`
+/// holds.
+pub fn instance_plan<'p>(
+    plan: &'p Plan,
+    original: &InMemDicomObject,
+) -> Result<InstancePlan<'p>, String> {
+    if plan.conditions().is_empty() {
+        return Ok(InstancePlan::Same(plan));
+    }
+    let outcome = conditions::evaluate(plan, original);
+    if let Some(reason) = plan.rejected(&outcome) {
+        return Err(reason.to_string());
+    }
+    Ok(InstancePlan::Specialised(plan.specialised(&outcome)))
+}
+
+/// The plan of one instance (see [`instance_plan`]).
+#[derive(Debug, Clone)]
+pub enum InstancePlan<'p> {
+    Same(&'p Plan),
+    Specialised(std::sync::Arc<Plan>),
+}
+
+impl std::ops::Deref for InstancePlan<'_> {
+    type Target = Plan;
+    fn deref(&self) -> &Plan {
+        match self {
+            InstancePlan::Same(p) => p,
+            InstancePlan::Specialised(p) => p,
+        }
+    }
+}
+
 /// What applying the plan did to one data set.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applied {
@@ -237,19 +272,9 @@ impl<'a> Engine<'a> {
         let patient_key = Self::patient_key(obj);
         let shift_days = self.keys.date_shift_days(&patient_key);
         // conditions see the original values: evaluated once, before anything changes
-        let specialised;
-        let plan = if self.plan.conditions().is_empty() {
-            self.plan
-        } else {
-            let outcome = conditions::evaluate(self.plan, obj);
-            if let Some(reason) = self.plan.rejected(&outcome) {
-                return Err(ApplyError::Rejected {
-                    reason: reason.to_string(),
-                });
-            }
-            specialised = self.plan.specialised(&outcome);
-            &*specialised
-        };
+        let plan =
+            instance_plan(self.plan, obj).map_err(|reason| ApplyError::Rejected { reason })?;
+        let plan = &*plan;
         let linked = |obj: &InMemDicomObject| {
             facts::LINKED.map(|t| obj.get(t).and_then(walk::text_of).unwrap_or_default())
         };

@@ -124,7 +124,8 @@ impl<'a> Walker<'a> {
             if tag.group() % 2 == 1 {
                 private.push(tag);
             }
-            let decision = plan.decide_in(tag, creator_of(&creators, tag), elem.vr(), &self.seq_path);
+            let decision =
+                plan.decide_in(tag, creator_of(&creators, tag), elem.vr(), &self.seq_path);
             self.facts.decided(tag, elem.vr(), &decision);
             let action = decision.action();
             match action {

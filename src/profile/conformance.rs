@@ -89,7 +89,7 @@ impl Strictness {
             | Action::Lookup(_) => Strictness::Dummy,
             Action::ShiftDate | Action::ShiftDays(_) | Action::KeepYear | Action::Clean => {
                 Strictness::Clean
-            },
+            }
             // an age under the cap and a truncated text keep part of the value
             Action::CapAge(_) | Action::Truncate(_) => Strictness::Keep,
             Action::Keep if vr == Some(VR::SQ) && code.starts_with("X/Z/U") => Strictness::Dummy,
