@@ -158,7 +158,10 @@ impl AuditArgs {
             if let Input::File(job) = input {
                 // resolving every output (a dozen system calls each) only for the few
                 // that have the file name of an audit file
-                if !ours.iter().any(|(_, p)| p.file_name() == job.dst.file_name()) {
+                if !ours
+                    .iter()
+                    .any(|(_, p)| p.file_name() == job.dst.file_name())
+                {
                     continue;
                 }
                 let out = absolute(&job.dst);

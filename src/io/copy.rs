@@ -205,7 +205,11 @@ mod imp {
                 let n = copy_range(&src, dev, 250_000, 100_000, &mut out).unwrap();
                 assert_eq!(n, 50_000, "{method:?}");
                 assert_eq!(copied(&mut out), &bytes[250_000..], "{method:?}");
-                assert_eq!(remembered(dev), method, "a copy that worked changes nothing");
+                assert_eq!(
+                    remembered(dev),
+                    method,
+                    "a copy that worked changes nothing"
+                );
             }
         }
 

@@ -174,9 +174,15 @@ fn renaming_by_uid_again_skips_what_is_there_and_leaves_no_temporary_file() {
     let again = run(d.path(), &src, &dst, &["--rename", "uid"]);
     let err = stderr(&again);
     assert_eq!(again.status.code(), Some(0), "{err}");
-    assert!(err.contains("0 written, 1 skipped (1 already there)"), "{err}");
+    assert!(
+        err.contains("0 written, 1 skipped (1 already there)"),
+        "{err}"
+    );
     assert_eq!(files_under(&dst), written);
-    assert_eq!(std::fs::read(dst.join(&written[0])).unwrap(), b"kept as it is");
+    assert_eq!(
+        std::fs::read(dst.join(&written[0])).unwrap(),
+        b"kept as it is"
+    );
 }
 
 #[test]
