@@ -10,12 +10,16 @@
 pub mod ast;
 pub mod builtin;
 pub mod compile;
+pub mod conditions;
 pub mod conformance;
 pub mod diagnostics;
+pub mod params;
 pub mod print;
 pub mod report;
 pub mod resolve;
+pub mod scoped;
 pub mod syntax;
+pub mod tables;
 
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use resolve::Entry;
@@ -43,7 +47,7 @@ pub fn compile(entries: &[Entry]) -> Compiled {
     let mut plan = compile::compile(&loaded, &sources, &mut diagnostics);
     let conformance = conformance::evaluate(&plan);
     conformance::check_declared(&loaded, &sources, &conformance, &mut diagnostics);
-    plan.set_claims(conformance.claims.clone());
+    plan.set_claims(claims_of_every_variant(&plan, &conformance.claims));
     diagnostics.sort();
     Compiled {
         plan: (!diagnostics.has_errors()).then_some(plan),
@@ -51,6 +55,37 @@ pub fn compile(entries: &[Entry]) -> Compiled {
         diagnostics,
         sources,
     }
+}
+
+/// What every output may claim: with `when` blocks or path rules, the claims that hold
+/// for every plan an instance can get (each outcome of the conditions, path rules as tag
+/// rules); too many conditions to try them all: nothing is claimed.
+fn claims_of_every_variant(plan: &Plan, base: &crate::plan::Claims) -> crate::plan::Claims {
+    use crate::plan::{Claims, Longitudinal};
+    let Some(variants) = plan.variants_for_claims() else {
+        return Claims::default();
+    };
+    if variants.len() == 1 && !plan.has_conditions() && plan.scoped_rules().is_empty() {
+        return base.clone();
+    }
+    let mut merged = base.clone();
+    for v in &variants {
+        let c = conformance::evaluate(v).claims;
+        merged.basic &= c.basic;
+        merged.options.retain(|o| c.options.contains(o));
+        let rank = |l: Longitudinal| match l {
+            Longitudinal::Removed => 0,
+            Longitudinal::Modified => 1,
+            Longitudinal::Unmodified => 2,
+        };
+        if rank(c.longitudinal) > rank(merged.longitudinal) {
+            merged.longitudinal = c.longitudinal;
+        }
+    }
+    if !merged.basic {
+        merged.options.clear();
+    }
+    merged
 }
 
 /// Compiles one profile given as text (`name` is what diagnostics show). Relative
