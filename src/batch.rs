@@ -234,7 +234,9 @@ impl<'a> Batch<'a> {
                 ),
             );
         }
-        if !self.options.overwrite && out.exists() {
+        // (with `--rename keep`, the output was looked for before the input was read; the
+        // rename below never replaces an output, so a real run needs no look here)
+        if self.options.dry_run && !self.options.overwrite && out.exists() {
             return self.exists(job.src.clone(), out);
         }
         if self.options.dry_run {
@@ -247,7 +249,8 @@ impl<'a> Batch<'a> {
                 outcome.bytes = bytes;
                 outcome
             }
-            Err(why) => fail(outcome, why),
+            Err(deid::PersistError::Exists) => self.exists(job.src.clone(), out),
+            Err(deid::PersistError::Failed(why)) => fail(outcome, why),
         }
     }
 

@@ -393,7 +393,10 @@ impl<'a> Deidentifier<'a> {
             Err("the output would be inside the source tree; nothing was written".to_string())
         } else {
             let ensure = |dir: &Path, _again: bool| create_dir(dir);
-            persist(instance, dst, true, &ensure)
+            persist(instance, dst, true, &ensure).map_err(|e| match e {
+                PersistError::Failed(why) => why,
+                PersistError::Exists => "the output is already there".to_string(),
+            })
         };
         match result {
             Ok(bytes) => outcome.bytes = bytes,
@@ -418,6 +421,22 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot create the folder `{}`: {e}", dir.display()))
 }
 
+/// Why [`persist`] wrote nothing under the output's name.
+#[derive(Debug)]
+pub(crate) enum PersistError {
+    /// Without `overwrite`: the output is already there (found by the rename, which never
+    /// replaces it; no check before it).
+    Exists,
+    /// The reason, for the report.
+    Failed(String),
+}
+
+impl From<String> for PersistError {
+    fn from(why: String) -> Self {
+        PersistError::Failed(why)
+    }
+}
+
 /// Writes `instance` to a temporary file next to `out` and renames it to `out` (replacing
 /// an existing `out` only with `overwrite`). `ensure_dir(dir, again)` creates the folder;
 /// `again` is true when the folder vanished after a first call. Returns the bytes written.
@@ -426,7 +445,7 @@ pub(crate) fn persist(
     out: &Path,
     overwrite: bool,
     ensure_dir: &dyn Fn(&Path, bool) -> Result<(), String>,
-) -> Result<u64, String> {
+) -> Result<u64, PersistError> {
     let dir = parent_of(out);
     ensure_dir(dir, false)?;
     let mut builder = tempfile::Builder::new();
@@ -455,6 +474,15 @@ pub(crate) fn persist(
     } else {
         tmp.persist_noclobber(out).map(|_| ())
     };
-    persisted.map_err(|e| format!("cannot move the output to `{}`: {}", out.display(), e.error))?;
-    Ok(bytes)
+    match persisted {
+        Ok(()) => Ok(bytes),
+        Err(e) if !overwrite && e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(PersistError::Exists)
+        }
+        Err(e) => Err(PersistError::Failed(format!(
+            "cannot move the output to `{}`: {}",
+            out.display(),
+            e.error
+        ))),
+    }
 }
