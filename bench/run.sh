@@ -23,7 +23,7 @@
 #   BENCH_SCALE     when set (e.g. 200000): after the rounds, one run --jobs 2 over a tree
 #                   of 2000 and one over a tree of BENCH_SCALE hard links to the small
 #                   files (<= 40 KB) of the tree, outputs on BENCH_OUT, for peak RSS
-#                   (trees kept in target/bench/links-N; about 90 bytes of disk per link)
+#                   (trees kept in target/bench/links-N-of-TREE; about 90 bytes of disk per link)
 #   BENCH_LARGE_MB  pixel data of the large files in MiB (default 1024; 0 skips them)
 #   BENCH_BIN       the binary to measure (default: target/release/dicom-anonymizer, built)
 #   BENCH_COMPARE   another dicom-anonymizer binary to run in the same rounds (e.g. one
@@ -187,7 +187,7 @@ clear(checked)
 
 def link_tree(n):
     """A tree of n hard links to the small files of the benchmark tree (same layout)."""
-    root = os.path.join(os.path.dirname(src), f"links-{n}")
+    root = os.path.join(os.path.dirname(src), f"links-{n}-of-{os.path.basename(src)}")
     if os.path.isdir(root):
         return root
     small = sorted(os.path.join(d, f) for d, _, fs in os.walk(src) for f in fs
