@@ -163,7 +163,7 @@ impl<'a> Checker<'a> {
 
         match obj.get(Tag(0x0012, 0x0062)).and_then(engine::text_value) {
             // a plan that does not satisfy the Basic Profile does not claim it
-            _ if !self.plan.claims().basic => {}
+            _ if !plan.claims().basic => {}
             Some(v) if v.trim() == "YES" => {}
             Some(_) => findings.push(Finding::file(
                 FindingKind::IdentityRemovedMissing,

@@ -309,7 +309,7 @@ impl<'a> Engine<'a> {
             },
             streamed_pixel: PixelFate::of(plan),
         };
-        self.write_deid_attributes(obj, earlier);
+        Self::write_deid_attributes(plan, obj, earlier);
         Ok(applied)
     }
 
@@ -375,11 +375,16 @@ impl<'a> Engine<'a> {
     /// version, each profile name (LO: at most 64 characters each), and, when the plan
     /// does not satisfy the Basic Profile, [`NOT_CONFORMANT`].
     pub fn method_values(&self) -> Vec<String> {
+        Self::method_values_of(self.plan)
+    }
+
+    /// [`Engine::method_values`] for the plan an instance got (its claims).
+    fn method_values_of(plan: &Plan) -> Vec<String> {
         let mut v = vec![format!("dicom-anonymizer {}", env!("CARGO_PKG_VERSION"))];
-        for name in self.plan.names() {
+        for name in plan.names() {
             v.push(name.chars().filter(|c| *c != '\\').take(64).collect());
         }
-        if !self.plan.claims().basic {
+        if !plan.claims().basic {
             v.push(NOT_CONFORMANT.to_string());
         }
         v
@@ -394,8 +399,9 @@ impl<'a> Engine<'a> {
     /// Writes (0012,0062), (0012,0063), (0012,0064) and (0028,0303). `earlier` holds the
     /// input's own (0012,0063) values and (0012,0064) items, read before the walk: they
     /// are kept, and ours appended.
-    fn write_deid_attributes(&self, obj: &mut InMemDicomObject, earlier: Earlier) {
-        let claims = self.plan.claims();
+    /// The claims are those of the plan the instance got (under its conditions).
+    fn write_deid_attributes(plan: &Plan, obj: &mut InMemDicomObject, earlier: Earlier) {
+        let claims = plan.claims();
         if claims.basic {
             obj.put(DataElement::new(
                 PATIENT_IDENTITY_REMOVED,
@@ -404,14 +410,14 @@ impl<'a> Engine<'a> {
             ));
         }
         let mut method = earlier.method;
-        method.extend(self.method_values());
+        method.extend(Self::method_values_of(plan));
         obj.put(DataElement::new(
             DEIDENTIFICATION_METHOD,
             VR::LO,
             PrimitiveValue::Strs(method.into()),
         ));
         let mut items = earlier.codes;
-        for o in self.method_codes() {
+        for o in claims.codes() {
             let present = items.iter().any(|i| {
                 let text = |t| i.get(t).and_then(walk::text_of);
                 text(Tag(0x0008, 0x0100)).as_deref() == Some(o.code())

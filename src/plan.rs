@@ -148,6 +148,9 @@ pub struct Plan {
     tables: Vec<std::sync::Arc<LookupTable>>,
     /// path and VR rules, in load order
     scoped: Vec<ScopedRule>,
+    /// what an instance may claim, per outcome of the conditions (computed by the
+    /// compiler; empty without conditions, or with too many to try every outcome)
+    variant_claims: HashMap<condition::Outcome, Claims>,
     /// plans specialised to an outcome of the conditions
     cache: specialise::Cache,
 }
@@ -193,6 +196,7 @@ impl PlanBuilder {
                 rejects: Vec::new(),
                 tables: Vec::new(),
                 scoped: Vec::new(),
+                variant_claims: HashMap::new(),
                 cache: specialise::Cache::default(),
             },
         }
@@ -358,6 +362,13 @@ impl Plan {
     /// Sets the claims (the compiler does, after comparing the plan with PS3.15).
     pub fn set_claims(&mut self, claims: Claims) {
         self.claims = claims;
+    }
+
+    /// Sets what an instance may claim for each outcome of the conditions (the compiler
+    /// does, comparing each plan an instance can get with PS3.15); a specialised plan
+    /// then claims exactly what its own rules earn.
+    pub fn set_variant_claims(&mut self, claims: HashMap<condition::Outcome, Claims>) {
+        self.variant_claims = claims;
     }
 
     pub fn public_fallback(&self) -> &Fallback {

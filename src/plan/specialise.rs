@@ -68,6 +68,14 @@ impl Plan {
         b.plan.public = self.public.clone();
         b.plan.private = self.private.clone();
         b.plan.tables = self.tables.clone();
+        b.plan.accepted = self.accepted.clone();
+        // the claims this outcome earns; without them (too many conditions) the plan's
+        // own, which then claim nothing
+        b.plan.claims = self
+            .variant_claims
+            .get(outcome)
+            .cloned()
+            .unwrap_or_else(|| self.claims.clone());
         for r in &self.rules {
             let applies = r
                 .guard
@@ -104,7 +112,7 @@ impl Plan {
     /// (inside their sequences a path rule beats the tag rule, so the claims must hold
     /// with it). `None` when there are too many conditions to try every outcome.
     /// Without `when` blocks and path rules: `Some` of just this plan's own rules.
-    pub fn variants_for_claims(&self) -> Option<Vec<Plan>> {
+    pub fn variants_for_claims(&self) -> Option<Vec<(Outcome, Plan)>> {
         let n = self.conditions.len();
         let conditional = self.has_conditions();
         let paths = self
@@ -112,7 +120,7 @@ impl Plan {
             .iter()
             .any(|s| matches!(s.scope, super::Scope::Path(_)));
         if !conditional && !paths {
-            return Some(vec![self.clone()]);
+            return Some(vec![(vec![false; n], self.clone())]);
         }
         if conditional && n > CLAIM_CONDITIONS_LIMIT {
             return None;
@@ -155,7 +163,7 @@ impl Plan {
                         }
                         p = b.build();
                     }
-                    p
+                    (o.clone(), p)
                 })
                 .collect(),
         )
