@@ -23,7 +23,7 @@
 //! 3. **policy** ([`Policy`]): the place for what decides per instance beyond the plan
 //!    (rejecting an instance, pixel rules, recording the linkage of old and new UIDs);
 //!    today it holds the read options only;
-//! 4. **write** ([`Instance::write_to`], [`crate::io::write`]): the header, then the pixel
+//! 4. **write** ([`Instance::write_to`], [`crate::io::write`](mod@crate::io::write)): the header, then the pixel
 //!    bytes copied from the source.
 //!
 //! An instance that does not get written ends with a [`Stopped`]: skipped, rejected or

@@ -6,7 +6,7 @@ use dicom_object::{FileDicomObject, InMemDicomObject};
 use std::fmt;
 use std::fs::File;
 
-/// Options for [`load`].
+/// Options for [`load`](crate::io::read::load).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Largest number of bytes held in memory for one file: the whole file for an
@@ -140,7 +140,7 @@ impl BareEncoding {
     }
 }
 
-/// A loaded file, ready for the engine and then for [`write`](super::write::write).
+/// A loaded file, ready for the engine and then for [`write`](crate::io::write::write()).
 ///
 /// `Debug` shows the mode and counts only, never values.
 pub struct Loaded {
