@@ -86,7 +86,7 @@ fn conformance(args: &PlanArgs) -> ExitStatus {
     let entries = match args.profile.entries() {
         Ok(e) => e,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            say!("error: {msg}");
             return ExitStatus::Usage;
         }
     };
