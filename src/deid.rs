@@ -23,7 +23,7 @@
 //! 3. **policy** ([`Policy`]): the place for what decides per instance beyond the plan
 //!    (rejecting an instance, pixel rules, recording the linkage of old and new UIDs);
 //!    today it holds the read options only;
-//! 4. **write** ([`Instance::write_to`], [`crate::io::write`]): the header, then the pixel
+//! 4. **write** ([`Instance::write_to`], [`crate::io::write`](mod@crate::io::write)): the header, then the pixel
 //!    bytes copied from the source.
 //!
 //! An instance that does not get written ends with a [`Stopped`]: skipped, rejected or
@@ -208,6 +208,12 @@ impl Instance {
         self.loaded.trailing_padding()
     }
 
+    /// UN elements of undefined length read as sequences of implicit VR items (see
+    /// [`Loaded::un_sequences_read`](crate::io::Loaded::un_sequences_read)).
+    pub fn un_sequences_read(&self) -> u32 {
+        self.loaded.un_sequences_read()
+    }
+
     /// How the source was read: `streamed`, `in-memory` or `bare-data-set`.
     pub fn read_mode(&self) -> &'static str {
         match self.loaded.how() {
@@ -384,6 +390,7 @@ impl<'a> Deidentifier<'a> {
             read: Some(instance.read_mode()),
             facts: Some(Box::new(instance.facts.clone())),
             trailing_zeros_dropped: instance.trailing_padding(),
+            un_sequences_read: instance.un_sequences_read(),
         };
         let out_abs = match dst.file_name() {
             Some(name) => absolute(parent_of(dst)).join(name),

@@ -201,7 +201,7 @@ pub fn run(args: &RunArgs) -> ExitStatus {
             walk::absolute(&args.src),
         );
         if q_abs.starts_with(&dst_abs) || q_abs.starts_with(&src_abs) {
-            eprintln!(
+            say!(
                 "error: the quarantine folder `{}` must be outside SRC and DST (rejected inputs still hold PHI)",
                 q.display()
             );

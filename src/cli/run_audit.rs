@@ -93,7 +93,7 @@ pub fn satisfied_codes(plan: &Plan) -> Vec<Code> {
 }
 
 fn usage(msg: impl std::fmt::Display) -> ExitStatus {
-    eprintln!("error: {msg}");
+    say!("error: {msg}");
     ExitStatus::Usage
 }
 
@@ -276,9 +276,9 @@ impl Sinks {
         if let Some(l) = audit.linkage {
             let path = l.path().to_path_buf();
             match l.finish() {
-                Ok(rows) => eprintln!("linkage: {rows} mappings encrypted to `{}`", path.display()),
+                Ok(rows) => say!("linkage: {rows} mappings encrypted to `{}`", path.display()),
                 Err(e) => {
-                    eprintln!("error: {}", crate::batch::error_chain(&e));
+                    say!("error: {}", crate::batch::error_chain(&e));
                     ok = false;
                 }
             }
@@ -290,7 +290,7 @@ impl Sinks {
                 .map_err(std::io::Error::other)
                 .and_then(|json| std::fs::write(&path, json));
             if let Err(e) = written {
-                eprintln!(
+                say!(
                     "error: cannot write the coverage report `{}`: {e}",
                     path.display()
                 );
@@ -307,7 +307,7 @@ impl Sinks {
                 .collect();
             match m.finish(&path, arts, sign.as_deref()) {
                 Ok(m) if !manifest_asked => drop(m),
-                Ok(m) => eprintln!(
+                Ok(m) => say!(
                     "manifest: {} files{} in `{}`",
                     m.files.len(),
                     if m.signature.is_some() {
@@ -318,7 +318,7 @@ impl Sinks {
                     path.display()
                 ),
                 Err(e) => {
-                    eprintln!("error: {}", crate::batch::error_chain(&e));
+                    say!("error: {}", crate::batch::error_chain(&e));
                     ok = false;
                 }
             }

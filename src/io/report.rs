@@ -59,6 +59,14 @@ pub struct FileOutcome {
     /// Zero bytes after the last element of the input (trailing padding), dropped.
     #[serde(skip_serializing_if = "is_zero")]
     pub trailing_zeros_dropped: u64,
+    /// UN elements of undefined length read as sequences of implicit VR items (CP-246)
+    /// and written as SQ.
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub un_sequences_read: u32,
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The audit facts of one input that the plan was applied to.
@@ -100,6 +108,7 @@ impl FileOutcome {
             read: None,
             facts: None,
             trailing_zeros_dropped: 0,
+            un_sequences_read: 0,
         }
     }
 
