@@ -96,7 +96,11 @@ fn source(path: &Path, id: Option<&str>, name: &str, study: &str) {
     o.put(text(OVERLAY_DATE, VR::DA, "20200101-"));
     o.put(text(CALIBRATION_DATE, VR::DA, "-20191231"));
     o.put(text(ACQUISITION_DATETIME, VR::DT, "20200115123000.5+0100"));
-    o.put(text(START_ACQUISITION_DATETIME, VR::DT, "20200115123000"));
+    o.put(text(
+        START_ACQUISITION_DATETIME,
+        VR::DT,
+        "20200115123000-0500",
+    ));
     // a date two sequences deep
     o.put(seq(
         Tag(0x0054, 0x0016),
@@ -163,7 +167,7 @@ fn checked_shift(o: &DefaultDicomObject) -> i64 {
     );
     assert_eq!(
         value(o, START_ACQUISITION_DATETIME).unwrap(),
-        format!("{}123000", shifted("20200115"))
+        format!("{}123000-0500", shifted("20200115"))
     );
     let deep = o.get(Tag(0x0054, 0x0016)).unwrap().items().unwrap()[0]
         .get(Tag(0x0054, 0x0300))

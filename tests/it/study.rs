@@ -418,3 +418,28 @@ fn a_block_that_keeps_a_name_withdraws_the_basic_profile_claim() {
         .unwrap();
     assert!(stricter.claims().basic);
 }
+
+#[test]
+fn a_missing_row_names_the_table_and_the_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("profiles/examples/study-subjects.csv"),
+        dir.path().join("subjects.csv"),
+    )
+    .unwrap();
+    let profile = dir.path().join("p.anon");
+    std::fs::write(
+        &profile,
+        "include builtin:basic\ntable subjects \"subjects.csv\" key PatientID value SubjectID\nPatientName lookup subjects by PatientID\n",
+    )
+    .unwrap();
+    let r = run_study(&profile, &[MR_UNMAPPED]);
+    let failed = record(&r.report, MR_UNMAPPED);
+    assert_eq!(failed["outcome"], "failed");
+    let why = failed["error"].as_str().unwrap();
+    assert!(
+        why.contains("table `subjects` has no row for the PatientID of this file"),
+        "{why}"
+    );
+    assert!(!why.contains("4MR1"), "{why}");
+}
