@@ -60,6 +60,7 @@ mod cause;
 #[doc(hidden)]
 pub mod differential;
 mod error;
+pub mod pixel;
 mod posread;
 pub mod read;
 pub mod report;

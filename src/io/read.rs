@@ -254,6 +254,7 @@ fn load_part10(
                     source: r.into_inner(),
                     source_len: file_len,
                     range,
+                    edit: None,
                 }),
             })
         }

@@ -9,6 +9,7 @@
 //! It writes only to the `File` it is given, from that file's current position. Creating
 //! the temporary file and renaming it is the caller's job.
 
+use super::pixel::{self, PixelEdit};
 use super::read::{Loaded, StreamedPixels, Ts, charset_of};
 use super::{DicomCause, SafeUid, WriteError};
 use dicom_core::DataElement;
@@ -274,6 +275,9 @@ impl<W: Write> Write for Counting<W> {
 
 /// The encoded header of the root Pixel Data element of a streamed file.
 fn pixel_header(px: &StreamedPixels, ts: &Ts) -> Result<Vec<u8>, WriteError> {
+    if let Some(PixelEdit::Decode(edit)) = &px.edit {
+        return Ok(pixel::native_header(edit).map_err(pixel_error)?.0);
+    }
     let range = &px.range;
     let len = range.value_end - range.value_start;
     let odd = !range.encapsulated && len % 2 == 1;
@@ -307,6 +311,7 @@ fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteEr
         mut source,
         source_len,
         range,
+        edit,
     } = px;
     let len = range.value_end - range.value_start;
     let now_len = source.metadata()?.len();
@@ -317,8 +322,22 @@ fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteEr
         });
     }
     source.seek(SeekFrom::Start(range.value_start))?;
-    // `Take<&mut File>` into `&mut File`: std specialises this to copy_file_range/sendfile.
-    let copied = io::copy(&mut (&mut source).take(len), out)?;
+    let copied = match &edit {
+        None => {
+            // `Take<&mut File>` into `&mut File`: std specialises this to
+            // copy_file_range/sendfile.
+            io::copy(&mut (&mut source).take(len), out)?
+        }
+        Some(PixelEdit::Native { layout, regions }) => {
+            pixel::copy_with_blackout(&mut source, len, out, layout.all_ranges(regions))?
+        }
+        Some(PixelEdit::Decode(edit)) => {
+            let written =
+                pixel::write_decoded(edit, &mut source, range.value_start, range.value_end, out)
+                    .map_err(pixel_error)?;
+            return Ok((len, written));
+        }
+    };
     if copied != len {
         return Err(WriteError::SourceChanged {
             expected: len,
@@ -336,4 +355,8 @@ fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteEr
         written += SEQUENCE_DELIMITER_LE.len() as u64;
     }
     Ok((copied, written))
+}
+
+fn pixel_error(e: pixel::PixelError) -> WriteError {
+    WriteError::Pixel { cause: e }
 }

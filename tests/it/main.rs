@@ -21,6 +21,7 @@ mod holes;
 mod io;
 mod language;
 mod oracle;
+mod pixel;
 mod profiles;
 mod reader;
 mod reader_bounds;

@@ -158,6 +158,8 @@ pub(crate) struct StreamedPixels {
     /// Size of the source at load time; the writer refuses to copy from a shrunk file.
     pub(crate) source_len: u64,
     pub(crate) range: scan::PixelRange,
+    /// Regions to black out on the way (see [`Loaded::black_out`]).
+    pub(crate) edit: Option<crate::io::pixel::PixelEdit>,
 }
 
 impl Loaded {
