@@ -51,6 +51,9 @@ pub struct RunOptions {
     /// Stop starting new files after the first failure.
     pub fail_fast: bool,
     pub read: ReadOptions,
+    /// `--quarantine DIR`: rejected inputs are copied there unchanged, at their relative
+    /// path (opt-in: they still hold PHI). `None`: nothing of them is written.
+    pub quarantine: Option<PathBuf>,
 }
 
 /// Everything a worker needs, shared by all of them.
@@ -179,7 +182,16 @@ impl<'a> Batch<'a> {
         }
         let instance = match self.deid.prepare(&job.src) {
             Ok(i) => i,
-            Err(stop) => return stop.into_outcome(job.src.clone()),
+            Err(stop) => {
+                let rejected = matches!(stop, deid::Stopped::Rejected(_));
+                let mut outcome = stop.into_outcome(job.src.clone());
+                if rejected && !self.options.dry_run {
+                    if let Some(q) = &self.options.quarantine {
+                        self.quarantine(job, q, &mut outcome);
+                    }
+                }
+                return outcome;
+            }
         };
         let out = match self.options.rename {
             Rename::Keep => job.dst.clone(),
@@ -190,6 +202,7 @@ impl<'a> Batch<'a> {
             output: Some(out.clone()),
             outcome: Outcome::Written,
             error: None,
+            reason: None,
             counts: instance.counts().clone(),
             bytes: 0,
             read: Some(instance.read_mode()),
@@ -221,7 +234,9 @@ impl<'a> Batch<'a> {
                 ),
             );
         }
-        if !self.options.overwrite && out.exists() {
+        // (with `--rename keep`, the output was looked for before the input was read; the
+        // rename below never replaces an output, so a real run needs no look here)
+        if self.options.dry_run && !self.options.overwrite && out.exists() {
             return self.exists(job.src.clone(), out);
         }
         if self.options.dry_run {
@@ -234,7 +249,8 @@ impl<'a> Batch<'a> {
                 outcome.bytes = bytes;
                 outcome
             }
-            Err(why) => fail(outcome, why),
+            Err(deid::PersistError::Exists) => self.exists(job.src.clone(), out),
+            Err(deid::PersistError::Failed(why)) => fail(outcome, why),
         }
     }
 
@@ -249,6 +265,27 @@ impl<'a> Batch<'a> {
                     out.display()
                 ),
             )
+        }
+    }
+
+    /// Copies a rejected input, unchanged, to `dir` at its relative path (never over an
+    /// existing file); a failure is recorded in the outcome's error (it stays rejected).
+    fn quarantine(&self, job: &Job, dir: &Path, outcome: &mut FileOutcome) {
+        let to = dir.join(&job.rel);
+        let copied = std::fs::create_dir_all(parent_of(&to)).and_then(|()| {
+            if to.exists() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "a file of that name is already in the quarantine folder",
+                ));
+            }
+            std::fs::copy(&job.src, &to).map(|_| ())
+        });
+        match copied {
+            Ok(()) => outcome.output = Some(to),
+            Err(e) => {
+                outcome.error = Some(format!("not quarantined: {e}"));
+            }
         }
     }
 

@@ -119,12 +119,29 @@ impl<'a> Checker<'a> {
             }
         };
         let obj = &loaded.object;
+        // a plan with `when` blocks: the rules of this instance, from its source's original
+        // values (without a source, from the output's, which the plan may have changed)
+        let original = source.map(|s| io::read::load(s, &self.read));
+        let conditions_on = match &original {
+            Some(Ok(o)) => &o.object,
+            _ => obj,
+        };
+        let plan = match engine::instance_plan(self.plan, conditions_on) {
+            Ok(p) => p,
+            Err(_) => {
+                findings.push(Finding::file(
+                    FindingKind::Rejected,
+                    "written although a `reject when` of the plan holds for it".into(),
+                ));
+                engine::InstancePlan::Same(self.plan)
+            }
+        };
         let sop_class = obj
             .get(SOP_CLASS_UID)
             .and_then(engine::text_value)
             .filter(|s| !s.is_empty());
         let mut walk = OutputWalk {
-            plan: self.plan,
+            plan: &plan,
             sop_class: sop_class.as_deref(),
             seq_path: Vec::new(),
             path: Vec::new(),
@@ -134,7 +151,7 @@ impl<'a> Checker<'a> {
 
         match obj.get(Tag(0x0012, 0x0062)).and_then(engine::text_value) {
             // a plan that does not satisfy the Basic Profile does not claim it
-            _ if !self.plan.claims().basic => {}
+            _ if !plan.claims().basic => {}
             Some(v) if v.trim() == "YES" => {}
             Some(_) => findings.push(Finding::file(
                 FindingKind::IdentityRemovedMissing,
@@ -146,8 +163,8 @@ impl<'a> Checker<'a> {
             )),
         }
         self.check_meta(output, obj, &mut findings);
-        if let Some(source) = source {
-            self.residual(output, obj, source, &mut findings);
+        if let (Some(source), Some(read)) = (source, &original) {
+            self.residual(&plan, output, obj, (source, read), &mut findings);
         }
         FileReport {
             path: output.to_path_buf(),

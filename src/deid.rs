@@ -61,7 +61,7 @@ use std::path::{Path, PathBuf};
 
 use dicom_object::{FileDicomObject, InMemDicomObject};
 
-use crate::engine::{Applied, Counts, Engine, Keys};
+use crate::engine::{Applied, Counts, Engine, Keys, PixelFate};
 use crate::io::read::{self, Loaded, ReadMode, ReadOptions};
 use crate::io::report::{FileOutcome, InputFacts, Outcome};
 use crate::io::walk::absolute;
@@ -129,14 +129,16 @@ impl Stopped {
         let reason = match self {
             Stopped::Skipped(r) | Stopped::Rejected(r) | Stopped::Failed(r) => r,
         };
+        let rejected = (outcome == Outcome::Rejected).then(|| reason.clone());
         FileOutcome {
             outcome,
+            reason: rejected,
             ..FileOutcome::failed(source, reason)
         }
     }
 
-    /// The engine's refusal (an encapsulated document) is a rejection; anything else a
-    /// failure.
+    /// The engine's refusal (a `reject when` that holds, an encapsulated document) is a
+    /// rejection; any other engine error a failure.
     fn apply(e: crate::engine::ApplyError) -> Self {
         match e {
             crate::engine::ApplyError::Rejected { reason } => Stopped::Rejected(reason),
@@ -286,28 +288,24 @@ impl<'a> Deidentifier<'a> {
                 text(meta.transfer_syntax()),
             )
         };
-        let Applied {
-            mut counts,
-            mut facts,
-            ..
-        } = self
+        let mut applied = self
             .engine
             .apply_file(&mut loaded.object)
             .map_err(Stopped::apply)?;
         if let Some(vr) = loaded.streamed_pixel_vr() {
-            self.engine.note_streamed_pixel_data(&mut facts, vr);
+            Engine::note_streamed_pixel_data(&mut applied, vr);
         }
+        let deletes_pixel = applied.streamed_pixel == PixelFate::Deleted;
+        let Applied {
+            mut counts, facts, ..
+        } = applied;
         // the engine never saw a streamed Pixel Data: count it as the plan decides it,
         // so that a report does not depend on how the file was read
         if loaded.streamed_pixel_bytes().is_some() {
-            let step = if self.engine.deletes_pixel_data() {
-                "delete"
-            } else {
-                "keep"
-            };
+            let step = if deletes_pixel { "delete" } else { "keep" };
             *counts.entry(step.to_string()).or_insert(0) += 1;
         }
-        if self.engine.deletes_pixel_data() {
+        if deletes_pixel {
             loaded.drop_streamed_pixel_data();
         }
         // policy steps (rejects, pixel rules, linkage) go here: they see the loaded
@@ -380,6 +378,7 @@ impl<'a> Deidentifier<'a> {
             output: Some(dst.to_path_buf()),
             outcome: Outcome::Written,
             error: None,
+            reason: None,
             counts: instance.counts.clone(),
             bytes: 0,
             read: Some(instance.read_mode()),
@@ -394,7 +393,10 @@ impl<'a> Deidentifier<'a> {
             Err("the output would be inside the source tree; nothing was written".to_string())
         } else {
             let ensure = |dir: &Path, _again: bool| create_dir(dir);
-            persist(instance, dst, true, &ensure)
+            persist(instance, dst, true, &ensure).map_err(|e| match e {
+                PersistError::Failed(why) => why,
+                PersistError::Exists => "the output is already there".to_string(),
+            })
         };
         match result {
             Ok(bytes) => outcome.bytes = bytes,
@@ -419,6 +421,22 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot create the folder `{}`: {e}", dir.display()))
 }
 
+/// Why [`persist`] wrote nothing under the output's name.
+#[derive(Debug)]
+pub(crate) enum PersistError {
+    /// Without `overwrite`: the output is already there (found by the rename, which never
+    /// replaces it; no check before it).
+    Exists,
+    /// The reason, for the report.
+    Failed(String),
+}
+
+impl From<String> for PersistError {
+    fn from(why: String) -> Self {
+        PersistError::Failed(why)
+    }
+}
+
 /// Writes `instance` to a temporary file next to `out` and renames it to `out` (replacing
 /// an existing `out` only with `overwrite`). `ensure_dir(dir, again)` creates the folder;
 /// `again` is true when the folder vanished after a first call. Returns the bytes written.
@@ -427,7 +445,7 @@ pub(crate) fn persist(
     out: &Path,
     overwrite: bool,
     ensure_dir: &dyn Fn(&Path, bool) -> Result<(), String>,
-) -> Result<u64, String> {
+) -> Result<u64, PersistError> {
     let dir = parent_of(out);
     ensure_dir(dir, false)?;
     let mut builder = tempfile::Builder::new();
@@ -456,6 +474,15 @@ pub(crate) fn persist(
     } else {
         tmp.persist_noclobber(out).map(|_| ())
     };
-    persisted.map_err(|e| format!("cannot move the output to `{}`: {}", out.display(), e.error))?;
-    Ok(bytes)
+    match persisted {
+        Ok(()) => Ok(bytes),
+        Err(e) if !overwrite && e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(PersistError::Exists)
+        }
+        Err(e) => Err(PersistError::Failed(format!(
+            "cannot move the output to `{}`: {}",
+            out.display(),
+            e.error
+        ))),
+    }
 }

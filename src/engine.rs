@@ -23,6 +23,7 @@ use dicom_object::{FileDicomObject, InMemDicomObject};
 use crate::plan::{Decision, DeidOption, Plan};
 
 pub mod clean;
+mod conditions;
 pub mod documents;
 pub mod error;
 pub mod facts;
@@ -107,7 +108,7 @@ pub fn expected(
             }
         }
     }
-    let decision = plan.decide(tag, creator);
+    let decision = plan.decide_in(tag, creator, vr, seq_path);
     match walk::resolve_action(decision.action(), tag, vr, sop_class, seq_path) {
         walk::Step::Keep => Expected::Keep,
         walk::Step::Delete => Expected::Delete,
@@ -117,8 +118,15 @@ pub fn expected(
         walk::Step::Uid => Expected::Uid,
         walk::Step::Hash => Expected::Hash,
         walk::Step::ShiftDate => Expected::ShiftDate,
-        walk::Step::Regexp(_) => Expected::Regexp,
         walk::Step::Clean => Expected::Clean,
+        walk::Step::ShiftDays(_) => Expected::ShiftDate,
+        // values derived from the original (kept in part, or mapped): like a regexp
+        walk::Step::Regexp(_)
+        | walk::Step::HashWith(_)
+        | walk::Step::KeepYear
+        | walk::Step::CapAge(_)
+        | walk::Step::Truncate(_)
+        | walk::Step::Lookup(_) => Expected::Regexp,
     }
 }
 
@@ -140,6 +148,41 @@ pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.2769635880382708067868870644807
 /// The implementation version name written into every output's file meta (SH, ≤16).
 pub const IMPLEMENTATION_VERSION_NAME: &str = concat!("DCMANON_", env!("CARGO_PKG_VERSION"));
 
+/// The plan one instance gets: without `when` blocks or `reject when`, the plan itself;
+/// else the plan specialised to which conditions hold on `original` (the instance's
+/// original values; cached per outcome). `Err` with the reason when a `reject when`
+/// holds.
+pub fn instance_plan<'p>(
+    plan: &'p Plan,
+    original: &InMemDicomObject,
+) -> Result<InstancePlan<'p>, String> {
+    if plan.conditions().is_empty() {
+        return Ok(InstancePlan::Same(plan));
+    }
+    let outcome = conditions::evaluate(plan, original);
+    if let Some(reason) = plan.rejected(&outcome) {
+        return Err(reason.to_string());
+    }
+    Ok(InstancePlan::Specialised(plan.specialised(&outcome)))
+}
+
+/// The plan of one instance (see [`instance_plan`]).
+#[derive(Debug, Clone)]
+pub enum InstancePlan<'p> {
+    Same(&'p Plan),
+    Specialised(std::sync::Arc<Plan>),
+}
+
+impl std::ops::Deref for InstancePlan<'_> {
+    type Target = Plan;
+    fn deref(&self) -> &Plan {
+        match self {
+            InstancePlan::Same(p) => p,
+            InstancePlan::Specialised(p) => p,
+        }
+    }
+}
+
 /// What applying the plan did to one data set.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applied {
@@ -150,6 +193,32 @@ pub struct Applied {
     /// The mappings made and the decisions left to fallbacks (holds original values:
     /// for the audit sinks only, never for logs).
     pub facts: Facts,
+    /// What the instance's own plan (under its conditions) does with a top-level Pixel
+    /// Data (7FE0,0010) that the I/O layer left on disk, which the walk never sees.
+    pub streamed_pixel: PixelFate,
+}
+
+/// What an instance's plan does with a top-level Pixel Data the walk never saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PixelFate {
+    /// Kept by a rule.
+    #[default]
+    Kept,
+    /// Kept because no rule decides it and the fallback is `default keep`.
+    KeptByDefault,
+    /// Deleted: the I/O layer must not copy it.
+    Deleted,
+}
+
+impl PixelFate {
+    fn of(plan: &Plan) -> Self {
+        let decision = plan.decide_public(Tag(0x7FE0, 0x0010));
+        match decision {
+            _ if matches!(decision.action(), crate::plan::Action::Delete) => PixelFate::Deleted,
+            Decision::Fallback(_) => PixelFate::KeptByDefault,
+            Decision::Rule(_) => PixelFate::Kept,
+        }
+    }
 }
 
 /// Applies a plan to data sets with a key.
@@ -200,16 +269,22 @@ impl<'a> Engine<'a> {
             .get(SOP_CLASS_UID)
             .and_then(walk::text_of)
             .filter(|s| !s.is_empty());
-        let shift_days = self.keys.date_shift_days(&Self::patient_key(obj));
+        let patient_key = Self::patient_key(obj);
+        let shift_days = self.keys.date_shift_days(&patient_key);
+        // conditions see the original values: evaluated once, before anything changes
+        let plan =
+            instance_plan(self.plan, obj).map_err(|reason| ApplyError::Rejected { reason })?;
+        let plan = &*plan;
         let linked = |obj: &InMemDicomObject| {
             facts::LINKED.map(|t| obj.get(t).and_then(walk::text_of).unwrap_or_default())
         };
         let originals = linked(obj);
         let earlier = Earlier::of(obj);
-        let mut w = walk::Walker::new(self.plan, self.keys, sop_class, shift_days);
+        let mut w = walk::Walker::new(plan, self.keys, sop_class, shift_days);
         if self.cleans {
-            w.clean = clean::needles(&clean::identifying_values(self.plan, obj));
+            w.clean = clean::needles(&clean::identifying_values(plan, obj));
         }
+        w.originals = conditions::originals(plan, obj, patient_key);
         w.dataset(obj)?;
         let mappings = facts::LINKED
             .iter()
@@ -232,8 +307,9 @@ impl<'a> Engine<'a> {
                 kept_by_default,
                 private_blocks,
             },
+            streamed_pixel: PixelFate::of(plan),
         };
-        self.write_deid_attributes(obj, earlier);
+        Self::write_deid_attributes(plan, obj, earlier);
         Ok(applied)
     }
 
@@ -283,37 +359,32 @@ impl<'a> Engine<'a> {
         Ok(applied)
     }
 
-    /// Adds to `facts` a top-level Pixel Data of `vr` that the walk never saw (the I/O
-    /// layer kept it on disk), as the plan decides it: kept by `default keep` or not.
-    pub fn note_streamed_pixel_data(&self, facts: &mut Facts, vr: VR) {
-        let pixel = Tag(0x7FE0, 0x0010);
-        if let Decision::Fallback(f) = self.plan.decide_public(pixel) {
-            if f.disposition == crate::plan::Disposition::Keep {
-                facts.kept_by_default.push((pixel, vr));
-                facts.kept_by_default.sort_unstable();
-                facts.kept_by_default.dedup();
-            }
+    /// Adds to the facts a top-level Pixel Data of `vr` that the walk never saw (the I/O
+    /// layer kept it on disk), as the instance's plan decided it: kept by `default keep`
+    /// or not.
+    pub fn note_streamed_pixel_data(applied: &mut Applied, vr: VR) {
+        if applied.streamed_pixel == PixelFate::KeptByDefault {
+            let facts = &mut applied.facts;
+            facts.kept_by_default.push((Tag(0x7FE0, 0x0010), vr));
+            facts.kept_by_default.sort_unstable();
+            facts.kept_by_default.dedup();
         }
-    }
-
-    /// Whether the plan deletes the top-level Pixel Data (7FE0,0010): the I/O layer then
-    /// must not copy the pixel data it kept on disk.
-    pub fn deletes_pixel_data(&self) -> bool {
-        matches!(
-            self.plan.decide_public(Tag(0x7FE0, 0x0010)).action(),
-            crate::plan::Action::Delete
-        )
     }
 
     /// The values of De-identification Method (0012,0063) this tool adds: the tool and
     /// version, each profile name (LO: at most 64 characters each), and, when the plan
     /// does not satisfy the Basic Profile, [`NOT_CONFORMANT`].
     pub fn method_values(&self) -> Vec<String> {
+        Self::method_values_of(self.plan)
+    }
+
+    /// [`Engine::method_values`] for the plan an instance got (its claims).
+    fn method_values_of(plan: &Plan) -> Vec<String> {
         let mut v = vec![format!("dicom-anonymizer {}", env!("CARGO_PKG_VERSION"))];
-        for name in self.plan.names() {
+        for name in plan.names() {
             v.push(name.chars().filter(|c| *c != '\\').take(64).collect());
         }
-        if !self.plan.claims().basic {
+        if !plan.claims().basic {
             v.push(NOT_CONFORMANT.to_string());
         }
         v
@@ -328,8 +399,9 @@ impl<'a> Engine<'a> {
     /// Writes (0012,0062), (0012,0063), (0012,0064) and (0028,0303). `earlier` holds the
     /// input's own (0012,0063) values and (0012,0064) items, read before the walk: they
     /// are kept, and ours appended.
-    fn write_deid_attributes(&self, obj: &mut InMemDicomObject, earlier: Earlier) {
-        let claims = self.plan.claims();
+    /// The claims are those of the plan the instance got (under its conditions).
+    fn write_deid_attributes(plan: &Plan, obj: &mut InMemDicomObject, earlier: Earlier) {
+        let claims = plan.claims();
         if claims.basic {
             obj.put(DataElement::new(
                 PATIENT_IDENTITY_REMOVED,
@@ -338,14 +410,14 @@ impl<'a> Engine<'a> {
             ));
         }
         let mut method = earlier.method;
-        method.extend(self.method_values());
+        method.extend(Self::method_values_of(plan));
         obj.put(DataElement::new(
             DEIDENTIFICATION_METHOD,
             VR::LO,
             PrimitiveValue::Strs(method.into()),
         ));
         let mut items = earlier.codes;
-        for o in self.method_codes() {
+        for o in claims.codes() {
             let present = items.iter().any(|i| {
                 let text = |t| i.get(t).and_then(walk::text_of);
                 text(Tag(0x0008, 0x0100)).as_deref() == Some(o.code())

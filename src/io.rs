@@ -12,7 +12,7 @@
 //! * **Streaming** (the normal case): the header (file meta + every element before the
 //!   root Pixel Data) and the few root elements after Pixel Data are read into
 //!   [`Loaded::object`]; the Pixel Data value stays in the source file and is copied byte
-//!   for byte on write (`copy_file_range` on Linux). Memory is O(header) whatever the
+//!   for byte on write (`copy_file_range` on Linux, `copy`). Memory is O(header) whatever the
 //!   pixel data size.
 //! * **In memory** (fallback): deflated transfer syntaxes, files without root Pixel Data,
 //!   bare data sets (no `DICM` prefix), data sets encoded in implicit VR under an explicit
@@ -57,6 +57,7 @@
 //! the original error.
 
 mod cause;
+mod copy;
 #[doc(hidden)]
 pub mod differential;
 mod error;

@@ -17,7 +17,11 @@
 //! The plan holds no spans and no syntax: each rule keeps its origin as `file:line` text.
 
 mod action;
+pub mod condition;
 mod options;
+pub mod params;
+mod scoped;
+mod specialise;
 mod table;
 
 use std::collections::{BTreeSet, HashMap};
@@ -27,7 +31,10 @@ use std::sync::Arc;
 use dicom_core::Tag;
 
 pub use action::{Action, ActionVrProblem, Combined, Disposition, Regexp, check_action_vr};
+pub use condition::{Condition, PlanCondition, RejectRule};
 pub use options::DeidOption;
+pub use params::{DateShift, HashSpec, Lookup, LookupTable};
+pub use scoped::{PathPattern, Scope, ScopedRule};
 pub use table::describe_pattern;
 
 use crate::tag::{Mask, TagPattern};
@@ -44,6 +51,9 @@ pub struct PlanRule {
     pub origin: Arc<str>,
     /// Load order: a higher number was loaded later and wins over a lower one.
     pub order: u32,
+    /// The condition of the `when` block the rule is in (index into
+    /// [`Plan::conditions`]; nested blocks have one condition for all of them).
+    pub guard: Option<usize>,
 }
 
 /// `default` or `private` with where it came from (`None`: the built-in default).
@@ -132,6 +142,22 @@ pub struct Plan {
     creators: HashMap<String, HashMap<u16, CreatorRules>>,
     /// winning masks, most specific first, then latest first
     masks: Vec<(Mask, usize)>,
+    /// conditions of `when` blocks and `reject when`, in load order
+    conditions: Vec<PlanCondition>,
+    rejects: Vec<RejectRule>,
+    tables: Vec<std::sync::Arc<LookupTable>>,
+    /// path and VR rules, in load order
+    scoped: Vec<ScopedRule>,
+    /// what an instance may claim, per outcome of the conditions (computed by the
+    /// compiler; empty without conditions, or with too many to try every outcome)
+    variant_claims: HashMap<condition::Outcome, Claims>,
+    /// plans specialised to an outcome of the conditions
+    cache: specialise::Cache,
+}
+
+/// The pattern of a VR rule: every tag (it is never looked up by pattern).
+fn any_tag() -> TagPattern {
+    Mask::new(0, 0).map_or(TagPattern::Exact(Tag(0xFFFF, 0xFFFF)), TagPattern::Masked)
 }
 
 /// Builds a [`Plan`]: rules are added in load order.
@@ -166,8 +192,48 @@ impl PlanBuilder {
                 exact: TagMap::default(),
                 creators: HashMap::new(),
                 masks: Vec::new(),
+                conditions: Vec::new(),
+                rejects: Vec::new(),
+                tables: Vec::new(),
+                scoped: Vec::new(),
+                variant_claims: HashMap::new(),
+                cache: specialise::Cache::default(),
             },
         }
+    }
+
+    /// Adds a condition; returns its index (for [`PlanBuilder::rule_when`] and rejects).
+    pub fn condition(&mut self, condition: PlanCondition) -> usize {
+        self.plan.conditions.push(condition);
+        self.plan.conditions.len() - 1
+    }
+
+    pub fn reject(&mut self, reject: RejectRule) {
+        self.plan.rejects.push(reject);
+    }
+
+    /// Adds a path or VR rule (later ones win over earlier ones of the same kind).
+    pub fn scoped(&mut self, scope: Scope, action: Action, origin: Arc<str>, guard: Option<usize>) {
+        let pattern = match &scope {
+            Scope::Path(p) => p.steps.last().map_or(any_tag(), |t| TagPattern::Exact(*t)),
+            Scope::Vr(_) => any_tag(),
+        };
+        let order =
+            u32::try_from(self.plan.rules.len() + self.plan.scoped.len()).unwrap_or(u32::MAX);
+        self.plan.scoped.push(ScopedRule {
+            scope,
+            rule: PlanRule {
+                pattern,
+                action,
+                origin,
+                order,
+                guard,
+            },
+        });
+    }
+
+    pub fn table(&mut self, table: std::sync::Arc<LookupTable>) {
+        self.plan.tables.push(table);
     }
 
     pub fn name(&mut self, name: String) {
@@ -199,8 +265,31 @@ impl PlanBuilder {
 
     /// Adds a rule; it wins over every earlier rule with the same selector.
     pub fn rule(&mut self, pattern: TagPattern, action: Action, origin: Arc<str>) {
+        self.rule_when(pattern, action, origin, None);
+    }
+
+    /// Adds a rule that applies where condition `guard` holds (`None`: always). A
+    /// guarded rule is not in the look-up tables of this plan: it takes part only in
+    /// the plans specialised to an outcome where its condition holds.
+    pub fn rule_when(
+        &mut self,
+        pattern: TagPattern,
+        action: Action,
+        origin: Arc<str>,
+        guard: Option<usize>,
+    ) {
         let idx = self.plan.rules.len();
         let order = u32::try_from(idx).unwrap_or(u32::MAX);
+        if guard.is_some() {
+            self.plan.rules.push(PlanRule {
+                pattern,
+                action,
+                origin,
+                order,
+                guard,
+            });
+            return;
+        }
         match &pattern {
             TagPattern::Exact(t) => {
                 self.plan.exact.insert(*t, idx);
@@ -230,6 +319,7 @@ impl PlanBuilder {
             action,
             origin,
             order,
+            guard,
         });
     }
 
@@ -274,6 +364,13 @@ impl Plan {
         self.claims = claims;
     }
 
+    /// Sets what an instance may claim for each outcome of the conditions (the compiler
+    /// does, comparing each plan an instance can get with PS3.15); a specialised plan
+    /// then claims exactly what its own rules earn.
+    pub fn set_variant_claims(&mut self, claims: HashMap<condition::Outcome, Claims>) {
+        self.variant_claims = claims;
+    }
+
     pub fn public_fallback(&self) -> &Fallback {
         &self.public
     }
@@ -285,6 +382,21 @@ impl Plan {
     /// Every rule in load order, including the ones that lost to a later rule.
     pub fn all_rules(&self) -> &[PlanRule] {
         &self.rules
+    }
+
+    /// The conditions of `when` blocks and `reject when` statements.
+    pub fn conditions(&self) -> &[PlanCondition] {
+        &self.conditions
+    }
+
+    /// The `reject when` statements, in load order.
+    pub fn rejects(&self) -> &[RejectRule] {
+        &self.rejects
+    }
+
+    /// The lookup tables, in load order.
+    pub fn tables(&self) -> &[std::sync::Arc<LookupTable>] {
+        &self.tables
     }
 
     fn rule(&self, idx: usize) -> Option<&PlanRule> {

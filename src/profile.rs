@@ -10,12 +10,16 @@
 pub mod ast;
 pub mod builtin;
 pub mod compile;
+pub mod conditions;
 pub mod conformance;
 pub mod diagnostics;
+pub mod params;
 pub mod print;
 pub mod report;
 pub mod resolve;
+pub mod scoped;
 pub mod syntax;
+pub mod tables;
 
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use resolve::Entry;
@@ -43,7 +47,9 @@ pub fn compile(entries: &[Entry]) -> Compiled {
     let mut plan = compile::compile(&loaded, &sources, &mut diagnostics);
     let conformance = conformance::evaluate(&plan);
     conformance::check_declared(&loaded, &sources, &conformance, &mut diagnostics);
-    plan.set_claims(conformance.claims.clone());
+    let (claims, per_outcome) = claims_of_every_variant(&plan, &conformance.claims);
+    plan.set_claims(claims);
+    plan.set_variant_claims(per_outcome);
     diagnostics.sort();
     Compiled {
         plan: (!diagnostics.has_errors()).then_some(plan),
@@ -51,6 +57,49 @@ pub fn compile(entries: &[Entry]) -> Compiled {
         diagnostics,
         sources,
     }
+}
+
+/// What the outputs may claim. With `when` blocks or path rules: each outcome of the
+/// conditions gets the claims its own plan earns (path rules taken as tag rules), and the
+/// plan as a whole the claims that hold for every outcome (what `plan --conformance`
+/// shows); too many conditions to try them all: nothing is claimed.
+fn claims_of_every_variant(
+    plan: &Plan,
+    base: &crate::plan::Claims,
+) -> (
+    crate::plan::Claims,
+    std::collections::HashMap<Vec<bool>, crate::plan::Claims>,
+) {
+    use crate::plan::{Claims, Longitudinal};
+    let mut per_outcome = std::collections::HashMap::new();
+    let Some(variants) = plan.variants_for_claims() else {
+        return (Claims::default(), per_outcome);
+    };
+    if variants.len() == 1 && !plan.has_conditions() && plan.scoped_rules().is_empty() {
+        return (base.clone(), per_outcome);
+    }
+    let mut merged = base.clone();
+    for (outcome, v) in &variants {
+        let mut c = conformance::evaluate(v).claims;
+        if !c.basic {
+            c.options.clear();
+        }
+        merged.basic &= c.basic;
+        merged.options.retain(|o| c.options.contains(o));
+        let rank = |l: Longitudinal| match l {
+            Longitudinal::Removed => 0,
+            Longitudinal::Modified => 1,
+            Longitudinal::Unmodified => 2,
+        };
+        if rank(c.longitudinal) > rank(merged.longitudinal) {
+            merged.longitudinal = c.longitudinal;
+        }
+        per_outcome.insert(outcome.clone(), c);
+    }
+    if !merged.basic {
+        merged.options.clear();
+    }
+    (merged, per_outcome)
 }
 
 /// Compiles one profile given as text (`name` is what diagnostics show). Relative

@@ -35,6 +35,8 @@ pub enum FindingKind {
     ResidualPhi,
     /// `--source` was given and there is no source file for this output.
     NoSource,
+    /// A `reject when` of the plan holds for the instance, yet it was written.
+    Rejected,
 }
 
 impl FindingKind {
@@ -52,6 +54,7 @@ impl FindingKind {
             FindingKind::Meta => "meta",
             FindingKind::ResidualPhi => "residual-phi",
             FindingKind::NoSource => "no-source",
+            FindingKind::Rejected => "rejected-written",
         }
     }
 }

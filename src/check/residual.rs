@@ -15,16 +15,20 @@ use super::output::values;
 use super::{Checker, Finding, FindingKind};
 use crate::engine::{self, ElementPath};
 use crate::io;
+use crate::plan::Plan;
 
 impl Checker<'_> {
+    /// The residual scan of one output against its source (read once by the caller),
+    /// with the plan this instance got.
     pub(super) fn residual(
         &self,
+        plan: &Plan,
         output: &Path,
         obj: &InMemDicomObject,
-        source: &Path,
+        (source, read): (&Path, &Result<io::read::Loaded, io::ReadError>),
         findings: &mut Vec<Finding>,
     ) {
-        let loaded = match io::read::load(source, &self.read) {
+        let loaded = match read {
             Ok(l) => l,
             Err(e) => {
                 findings.push(Finding::file(
@@ -40,7 +44,7 @@ impl Checker<'_> {
         };
         let src = &loaded.object;
         // the instance's identifying values: the same set `clean` takes out
-        let removed = engine::clean::identifying_values(self.plan, src);
+        let removed = engine::clean::identifying_values(plan, src);
 
         // one needle per distinct text, with the first source path it came from
         let mut needles: BTreeMap<String, (ElementPath, bool)> = BTreeMap::new();
@@ -93,7 +97,8 @@ impl Checker<'_> {
                 // a private value (of unknown meaning) held by a kept element in the
                 // source: the old rule, the plan's choice
                 let private = from.0.iter().any(|(t, _)| t.group() % 2 == 1);
-                if held && (!self.listed_on(at) || ((whole || private) && self.kept_at(at))) {
+                if held && (!self.listed_on(at) || ((whole || private) && Self::kept_at(plan, at)))
+                {
                     continue;
                 }
                 findings.push(residual_finding(*uid, from, Some(at), None));
@@ -118,13 +123,12 @@ impl Checker<'_> {
 
 impl Checker<'_> {
     /// Whether the plan keeps the element at `path` as it is.
-    fn kept_at(&self, path: &ElementPath) -> bool {
+    fn kept_at(plan: &Plan, path: &ElementPath) -> bool {
         let Some(((tag, _), above)) = path.0.split_last() else {
             return false;
         };
         let seq: Vec<dicom_core::Tag> = above.iter().map(|(t, _)| *t).collect();
-        engine::expected(self.plan, *tag, None, dicom_core::VR::UN, None, &seq)
-            == engine::Expected::Keep
+        engine::expected(plan, *tag, None, dicom_core::VR::UN, None, &seq) == engine::Expected::Keep
     }
 
     /// Whether Table E.1-1 lists a tag on the path (the element or a sequence above it):

@@ -292,8 +292,15 @@ pub fn explain(plan: &Plan, pattern: &TagPattern) -> String {
     };
     let mut out = format!("{head}\n");
     let rules = plan.explain(tag, creator);
+    let dict_vr = dicom_anonymizer_vr(tag);
+    let by_vr = matches!(plan.decide(tag, creator), Decision::Fallback(_))
+        && matches!(
+            plan.decide_in(tag, creator, dict_vr.unwrap_or(dicom_core::VR::UN), &[]),
+            Decision::Rule(_)
+        );
     match plan.decide(tag, creator) {
         Decision::Rule(_) => {}
+        Decision::Fallback(_) if by_vr => {}
         Decision::Fallback(f) => {
             let which = if tag.group() % 2 == 1 {
                 "private"
@@ -308,12 +315,66 @@ pub fn explain(plan: &Plan, pattern: &TagPattern) -> String {
             ));
         }
     }
-    for (i, r) in rules.iter().enumerate() {
-        let what = if i == 0 { "applies  " } else { "overrides" };
+    // a rule of a `when` block applies where its condition holds, over the rules
+    // below it; the first rule outside any block applies everywhere else
+    let mut unconditional_seen = false;
+    for r in rules.iter() {
+        let condition = r
+            .guard
+            .and_then(|g| plan.conditions().get(g))
+            .map(|c| format!(" when {}", c.text));
+        let what = match (&condition, unconditional_seen) {
+            (Some(_), false) => "applies  ",
+            (None, false) => {
+                unconditional_seen = true;
+                "applies  "
+            }
+            _ => "overrides",
+        };
         out.push_str(&format!(
-            "  {what} {}  # {} {}\n",
-            r.action, r.pattern, r.origin
+            "  {what} {}{}  # {} {}\n",
+            r.action,
+            condition.unwrap_or_default(),
+            r.pattern,
+            r.origin
         ));
     }
+    // path rules for this tag (they win inside their sequences) and VR rules (they
+    // decide where no tag rule does)
+    let mut vr_applied = !by_vr;
+    for s in plan.scoped_rules().iter().rev() {
+        let condition = s
+            .rule
+            .guard
+            .and_then(|g| plan.conditions().get(g))
+            .map(|c| format!(" when {}", c.text))
+            .unwrap_or_default();
+        let line = match &s.scope {
+            crate::plan::Scope::Path(p) if p.steps.last() == Some(&tag) => {
+                format!(
+                    "  at {p}: {}{condition}  # {}\n",
+                    s.rule.action, s.rule.origin
+                )
+            }
+            crate::plan::Scope::Vr(v) if tag.group() % 2 == 0 && dict_vr == Some(*v) => {
+                let what = if !vr_applied && s.rule.guard.is_none() {
+                    vr_applied = true;
+                    "applies  "
+                } else {
+                    "by VR    "
+                };
+                format!(
+                    "  {what} {}{condition} (no tag rule decides)  # vr {v} {}\n",
+                    s.rule.action, s.rule.origin
+                )
+            }
+            _ => continue,
+        };
+        out.push_str(&line);
+    }
     out
+}
+
+fn dicom_anonymizer_vr(tag: dicom_core::Tag) -> Option<dicom_core::VR> {
+    crate::dictionary::vr_of(tag)
 }

@@ -57,6 +57,9 @@ pub struct RunArgs {
     /// Stop after the first failed file
     #[arg(long)]
     pub fail_fast: bool,
+    /// Copy inputs a `reject when` rejects, unchanged, into DIR (they still hold PHI; without it nothing of them is written)
+    #[arg(long, value_name = "DIR")]
+    pub quarantine: Option<PathBuf>,
     /// Largest file read whole into memory when it cannot be streamed: bytes, or with a unit (`512M`, `1G`, `2GiB`)
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size)]
     pub max_in_memory: u64,
@@ -190,6 +193,21 @@ pub fn run(args: &RunArgs) -> ExitStatus {
             }
         }
     };
+    // rejected inputs hold PHI: they never go into the output tree or the source
+    if let Some(q) = &args.quarantine {
+        let (q_abs, dst_abs, src_abs) = (
+            walk::absolute(q),
+            walk::absolute(&args.dst),
+            walk::absolute(&args.src),
+        );
+        if q_abs.starts_with(&dst_abs) || q_abs.starts_with(&src_abs) {
+            eprintln!(
+                "error: the quarantine folder `{}` must be outside SRC and DST (rejected inputs still hold PHI)",
+                q.display()
+            );
+            return ExitStatus::Usage;
+        }
+    }
     let inputs = match walk::discover_with(
         &args.src,
         &args.dst,
@@ -249,6 +267,7 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         jobs: args.jobs,
         fail_fast: args.fail_fast,
         read,
+        quarantine: args.quarantine.clone(),
     };
     // one run per DST (per shard): taken before the leftovers of a killed run are removed
     let _lock = if args.dry_run || !inputs_go_to_a_folder(&args.src) {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::read::{Form, OldRule};
 use super::{ConvertError, ConvertWarning, Converted, JsonPath};
 use crate::dictionary;
-use crate::profile::ast::{ItemKind, Rule, Selector, Spanned};
+use crate::profile::ast::{Arg, ItemKind, Rule, Selector, Spanned};
 use crate::profile::{self, Severity, print};
 use crate::source::{Origin, SourceMap, Span};
 use crate::tag::TagPattern;
@@ -49,7 +49,7 @@ pub(super) fn print_rules(
                 args: r
                     .args
                     .iter()
-                    .map(|a| Spanned::new(a.clone(), span))
+                    .map(|a| Spanned::new(Arg::Str(a.clone()), span))
                     .collect(),
             }))
         })

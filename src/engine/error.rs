@@ -37,8 +37,13 @@ pub enum ApplyError {
         vr: VR,
         problem: crate::vr::LiteralProblem,
     },
-    /// An instance the plan does not let through (an encapsulated document): not an error
-    /// of the file, a decision (outcome `rejected`).
+    /// `lookup` (without `else hash`) or `shift-date by table` found no row for the
+    /// file's key. Names the table and the attribute, never the value.
+    #[error("table `{table}` has no row for the {attribute} of this file")]
+    #[diagnostic(code(anon::apply::lookup_missing))]
+    LookupMissing { table: String, attribute: String },
+    /// An instance the plan does not let through (a `reject when` that holds, or an
+    /// encapsulated document): not an error of the file, a decision (outcome `rejected`).
     #[error("{reason}")]
     #[diagnostic(code(anon::apply::rejected))]
     Rejected { reason: String },

@@ -177,6 +177,19 @@ impl Keys {
     }
 }
 
+impl Keys {
+    /// `shift-date days A..B`: a keyed number of days in the inclusive range, the same
+    /// for every file of the patient identified by `patient_key`.
+    pub fn shift_in_range(&self, patient_key: &str, a: i64, b: i64) -> i64 {
+        let (lo, hi) = (a.min(b), a.max(b));
+        let d = self.digest("date-shift-range", patient_key.trim().as_bytes());
+        let mut n = [0u8; 8];
+        n.copy_from_slice(d.get(..8).unwrap_or(&[0; 8]));
+        let span = u64::try_from(hi - lo + 1).unwrap_or(1).max(1);
+        lo + i64::try_from(u64::from_be_bytes(n) % span).unwrap_or(0)
+    }
+}
+
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

@@ -7,6 +7,7 @@
 //! subject to rules: each is kept exactly when an element of its block is kept.
 
 mod creators;
+mod params;
 mod step;
 mod un;
 mod values;
@@ -24,6 +25,7 @@ use crate::vr;
 
 pub(crate) use creators::creators_of;
 use creators::{creator_list, creator_of, drop_orphan_creators, is_creator, is_overlay_data};
+pub(crate) use params::Originals;
 use step::{DELETE, KEEP};
 pub(crate) use step::{Step, StepCounts};
 use un::retype_un;
@@ -51,6 +53,8 @@ pub(crate) struct Walker<'a> {
     pub sop_class: Option<String>,
     /// days to shift dates by (from the patient's original identity)
     pub shift_days: i64,
+    /// what parameterised actions need of the original values
+    pub originals: params::Originals,
     pub counts: StepCounts,
     pub dates_shifted: bool,
     /// mappings and fallback decisions, for the audit sinks
@@ -71,6 +75,7 @@ impl<'a> Walker<'a> {
             keys,
             sop_class,
             shift_days,
+            originals: params::Originals::default(),
             counts: StepCounts::default(),
             dates_shifted: false,
             facts: super::facts::Recorder::default(),
@@ -119,7 +124,8 @@ impl<'a> Walker<'a> {
             if tag.group() % 2 == 1 {
                 private.push(tag);
             }
-            let decision = plan.decide(tag, creator_of(&creators, tag));
+            let decision =
+                plan.decide_in(tag, creator_of(&creators, tag), elem.vr(), &self.seq_path);
             self.facts.decided(tag, elem.vr(), &decision);
             let action = decision.action();
             match action {
@@ -205,6 +211,54 @@ impl<'a> Walker<'a> {
         resolve_action(action, tag, vr, self.sop_class.as_deref(), &self.seq_path)
     }
 
+    /// Dates of an element moved by `days` (a DA range shifts both ends; a value that is
+    /// not a date is emptied: an unshifted date would leak).
+    fn shift(&mut self, elem: InMemElement, days: i64) -> Option<InMemElement> {
+        let tag = elem.tag();
+        let vr = elem.vr();
+        let mut out = Vec::new();
+        for v in strings(&elem).iter() {
+            let t = v.trim_end_matches([' ', '\0']);
+            if t.is_empty() {
+                out.push(String::new());
+                continue;
+            }
+            // a range (`20200101-20200131`) shifts both ends
+            let shifted = if vr == VR::DA && t.contains('-') {
+                let parts: Vec<Option<String>> = t
+                    .split('-')
+                    .map(|p| {
+                        if p.is_empty() {
+                            Some(String::new())
+                        } else {
+                            shift_date_text(p, days)
+                        }
+                    })
+                    .collect();
+                parts
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map(|p| p.join("-"))
+            } else {
+                shift_date_text(t, days)
+            };
+            match shifted {
+                Some(s) => {
+                    self.dates_shifted = true;
+                    out.push(s);
+                }
+                // not a date we can shift: an unshifted date would leak, so
+                // nothing is kept
+                None => out.push(String::new()),
+            }
+        }
+        if out.iter().all(String::is_empty) {
+            Some(DataElement::empty(tag, vr))
+        } else {
+            Some(DataElement::new(tag, vr, PrimitiveValue::Strs(out.into())))
+        }
+    }
+
     fn apply(
         &mut self,
         elem: InMemElement,
@@ -269,49 +323,13 @@ impl<'a> Walker<'a> {
                     PrimitiveValue::Strs(values.into()),
                 ))
             }
-            Step::ShiftDate => {
-                let mut out = Vec::new();
-                for v in strings(&elem).iter() {
-                    let t = v.trim_end_matches([' ', '\0']);
-                    if t.is_empty() {
-                        out.push(String::new());
-                        continue;
-                    }
-                    // a range (`20200101-20200131`) shifts both ends
-                    let shifted = if vr == VR::DA && t.contains('-') {
-                        let parts: Vec<Option<String>> = t
-                            .split('-')
-                            .map(|p| {
-                                if p.is_empty() {
-                                    Some(String::new())
-                                } else {
-                                    shift_date_text(p, self.shift_days)
-                                }
-                            })
-                            .collect();
-                        parts
-                            .into_iter()
-                            .collect::<Option<Vec<_>>>()
-                            .map(|p| p.join("-"))
-                    } else {
-                        shift_date_text(t, self.shift_days)
-                    };
-                    match shifted {
-                        Some(s) => {
-                            self.dates_shifted = true;
-                            out.push(s);
-                        }
-                        // not a date we can shift: an unshifted date would leak, so
-                        // nothing is kept
-                        None => out.push(String::new()),
-                    }
-                }
-                if out.iter().all(String::is_empty) {
-                    Some(DataElement::empty(tag, vr))
-                } else {
-                    Some(DataElement::new(tag, vr, PrimitiveValue::Strs(out.into())))
-                }
-            }
+            Step::ShiftDays(_)
+            | Step::HashWith(_)
+            | Step::KeepYear
+            | Step::CapAge(_)
+            | Step::Truncate(_)
+            | Step::Lookup(_) => self.apply_param(elem, step)?,
+            Step::ShiftDate => self.shift(elem, self.shift_days),
             Step::Regexp(r) => {
                 let values: Vec<String> = strings(&elem)
                     .iter()

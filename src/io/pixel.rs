@@ -27,7 +27,7 @@ mod native;
 
 pub(crate) use encapsulated::{EncapsulatedEdit, native_header, write_decoded};
 pub(crate) use layout::Layout;
-pub(crate) use native::copy_with_blackout;
+pub(crate) use native::{FileRange, copy_with_blackout};
 
 use super::SafeUid;
 

@@ -72,6 +72,7 @@ pub fn load_open(file: File, opts: &ReadOptions) -> Result<Loaded, ReadError> {
         return Err(io::Error::from(io::ErrorKind::IsADirectory).into());
     }
     let file_len = md.len();
+    let dev = device_of(&md);
     if file_len == 0 {
         return Err(ReadError::NotDicom {
             reason: NotDicomReason::Empty,
@@ -81,7 +82,7 @@ pub fn load_open(file: File, opts: &ReadOptions) -> Result<Loaded, ReadError> {
     let mut first = [0u8; 132];
     let n = read_up_to(&mut r, &mut first)?;
     let first = first.get(..n).unwrap_or_default();
-    if first.get(128..132) == Some(b"DICM") {
+    let mut loaded = if first.get(128..132) == Some(b"DICM") {
         load_part10(r, 128, file_len, opts).and_then(with_sop_uids)
     } else if first.get(..4) == Some(b"DICM") {
         load_part10(r, 0, file_len, opts).and_then(with_sop_uids)
@@ -91,7 +92,21 @@ pub fn load_open(file: File, opts: &ReadOptions) -> Result<Loaded, ReadError> {
         Err(ReadError::NotDicom {
             reason: NotDicomReason::NoMagic,
         })
+    }?;
+    if let Some(px) = loaded.pixel.as_mut() {
+        px.source_dev = dev;
     }
+    Ok(loaded)
+}
+
+#[cfg(unix)]
+fn device_of(md: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::dev(md)
+}
+
+#[cfg(not(unix))]
+fn device_of(_md: &std::fs::Metadata) -> u64 {
+    0
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -252,7 +267,8 @@ fn load_part10(
                 padding,
                 pixel: Some(StreamedPixels {
                     source: r.into_inner(),
-                    source_len: file_len,
+                    // set by `load_open`, which has the file's metadata
+                    source_dev: 0,
                     range,
                     edit: None,
                 }),

@@ -40,6 +40,9 @@ pub struct FileOutcome {
     pub outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why the input was rejected (`reject when ... "REASON"`), for outcome `rejected`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Elements per action (combined actions as the branch they resolved to).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub counts: BTreeMap<String, u64>,
@@ -91,6 +94,7 @@ impl FileOutcome {
             output: None,
             outcome: Outcome::Failed,
             error: Some(error),
+            reason: None,
             counts: BTreeMap::new(),
             bytes: 0,
             read: None,

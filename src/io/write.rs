@@ -24,7 +24,7 @@ use dicom_parser::dataset::write::DataSetWriter;
 use dicom_parser::dataset::{DataToken, IntoTokens};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Write};
 
 /// What [`write()`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -124,13 +124,16 @@ fn write_head(
     pixel: Option<&StreamedPixels>,
     out: &mut File,
 ) -> Result<u64, WriteError> {
-    let mut w = BufWriter::with_capacity(
+    // one `write` for a header under 64 KiB: dicom-object flushes after the meta and
+    // after the data set, so the flushes it asks for are not passed on (`Unflushed`), and
+    // the buffer goes out once, at the end
+    let mut w = Unflushed(BufWriter::with_capacity(
         64 * 1024,
         Counting {
             inner: out,
             count: 0,
         },
-    );
+    ));
     w.write_all(&[0u8; 128])?;
     w.write_all(b"DICM")?;
     object.meta().write(&mut w).map_err(|e| WriteError::Meta {
@@ -165,8 +168,26 @@ fn write_head(
     if let Some(px) = pixel {
         w.write_all(&pixel_header(px, ts)?)?;
     }
+    let mut w = w.0;
     w.flush()?;
     Ok(w.get_ref().count)
+}
+
+/// A writer whose `flush` does nothing (the owner flushes the inner writer itself).
+struct Unflushed<W>(W);
+
+impl<W: Write> Write for Unflushed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.0.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The elements of `dataset` in the encoding of `ts` (the data set adapter not applied).
@@ -306,34 +327,30 @@ fn pixel_header(px: &StreamedPixels, ts: &Ts) -> Result<Vec<u8>, WriteError> {
 /// The value bytes of the Pixel Data from the source (its header is already written), a
 /// padding byte for odd native data, and the sequence delimiter when the source had none;
 /// returns the value bytes copied and the bytes written.
+///
+/// The source is not looked at again before the copy (no `statx`, no `lseek`): a source
+/// that shrank since it was read makes the copy come up short, which is refused here.
 fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteError> {
     let StreamedPixels {
-        mut source,
-        source_len,
+        source,
+        source_dev,
         range,
         edit,
     } = px;
     let len = range.value_end - range.value_start;
-    let now_len = source.metadata()?.len();
-    if now_len != source_len {
-        return Err(WriteError::SourceChanged {
-            expected: len,
-            copied: 0,
-        });
-    }
-    source.seek(SeekFrom::Start(range.value_start))?;
     let copied = match &edit {
-        None => {
-            // `Take<&mut File>` into `&mut File`: std specialises this to
-            // copy_file_range/sendfile.
-            io::copy(&mut (&mut source).take(len), out)?
-        }
+        None => super::copy::copy_range(&source, source_dev, range.value_start, len, out)?,
         Some(PixelEdit::Native { layout, regions }) => {
-            pixel::copy_with_blackout(&mut source, len, out, layout.all_ranges(regions))?
+            let mut src = pixel::FileRange {
+                file: &source,
+                dev: source_dev,
+                base: range.value_start,
+            };
+            pixel::copy_with_blackout(&mut src, len, out, layout.all_ranges(regions))?
         }
         Some(PixelEdit::Decode(edit)) => {
             let written =
-                pixel::write_decoded(edit, &mut source, range.value_start, range.value_end, out)
+                pixel::write_decoded(edit, &source, range.value_start, range.value_end, out)
                     .map_err(pixel_error)?;
             return Ok((len, written));
         }
@@ -344,17 +361,18 @@ fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteEr
             copied,
         });
     }
-    let mut written = copied;
+    let mut end = Vec::new();
     if !range.encapsulated && len % 2 == 1 {
         // dicom-object pads odd values the same way on a full write
-        out.write_all(&[0])?;
-        written += 1;
+        end.push(0);
     }
     if range.missing_delimiter {
-        out.write_all(&SEQUENCE_DELIMITER_LE)?;
-        written += SEQUENCE_DELIMITER_LE.len() as u64;
+        end.extend_from_slice(&SEQUENCE_DELIMITER_LE);
     }
-    Ok((copied, written))
+    if !end.is_empty() {
+        out.write_all(&end)?;
+    }
+    Ok((copied, copied + end.len() as u64))
 }
 
 fn pixel_error(e: pixel::PixelError) -> WriteError {

@@ -101,6 +101,18 @@ pub enum Action {
     Clean,
     /// A PS3.15 combined action, resolved per element from the IOD.
     Combined(Combined),
+    /// `shift-date days A..B` or `shift-date by table T`.
+    ShiftDays(Box<super::DateShift>),
+    /// `hash length N prefix "P"`.
+    HashWith(Box<super::HashSpec>),
+    /// `keep-year`: DA and DT values become January 1st of their year.
+    KeepYear,
+    /// `cap-age N`: AS values above N years become N+1 years.
+    CapAge(u16),
+    /// `truncate N`: text values cut to N characters.
+    Truncate(usize),
+    /// `lookup TABLE [by ATTRIBUTE] [else hash]`.
+    Lookup(Box<super::Lookup>),
 }
 
 /// A string literal in the language's syntax: a raw string `r"..."` when the text has
@@ -123,10 +135,15 @@ impl Action {
             Action::Replace | Action::Set(_) => "replace",
             Action::Uid => "uid",
             Action::Hash => "hash",
-            Action::ShiftDate => "shift-date",
+            Action::ShiftDate | Action::ShiftDays(_) => "shift-date",
             Action::Regexp(_) => "regexp",
             Action::Clean => "clean",
             Action::Combined(c) => c.code(),
+            Action::HashWith(_) => "hash",
+            Action::KeepYear => "keep-year",
+            Action::CapAge(_) => "cap-age",
+            Action::Truncate(_) => "truncate",
+            Action::Lookup(_) => "lookup",
         }
     }
 }
@@ -137,6 +154,31 @@ impl fmt::Display for Action {
             Action::Set(v) => write!(f, "replace {}", quote(v)),
             Action::Regexp(r) => {
                 write!(f, "regexp {} {}", quote(r.find.as_str()), quote(&r.replace))
+            }
+            Action::ShiftDays(d) => match d.as_ref() {
+                super::DateShift::Range(a, b) => write!(f, "shift-date days {a}..{b}"),
+                super::DateShift::Table(t) => write!(f, "shift-date by table {}", t.name),
+            },
+            Action::HashWith(h) => {
+                write!(f, "hash length {}", h.length)?;
+                if !h.prefix.is_empty() {
+                    write!(f, " prefix {}", quote(&h.prefix))?;
+                }
+                Ok(())
+            }
+            Action::CapAge(n) => write!(f, "cap-age {n}"),
+            Action::Truncate(n) => write!(f, "truncate {n}"),
+            Action::Lookup(l) => {
+                write!(f, "lookup {}", l.table.name)?;
+                if let Some(by) = l.by {
+                    let kw = crate::dictionary::keyword_of(by)
+                        .map_or_else(|| by.to_string(), str::to_string);
+                    write!(f, " by {kw}")?;
+                }
+                if l.else_hash {
+                    f.write_str(" else hash")?;
+                }
+                Ok(())
             }
             other => f.write_str(other.name()),
         }
@@ -153,6 +195,8 @@ pub enum ActionVrProblem {
     HashOnDate,
     NeedsText,
     LiteralNotAllowed,
+    KeepYearNeedsDate,
+    CapAgeNeedsAge,
 }
 
 impl ActionVrProblem {
@@ -175,6 +219,10 @@ impl ActionVrProblem {
             ActionVrProblem::NeedsText => {
                 "this action works on text values; use `replace`, `empty` or `delete` for binary values and sequences"
             }
+            ActionVrProblem::KeepYearNeedsDate => {
+                "`keep-year` keeps the year of DA and DT values; times (TM) are removed or emptied by the usual rules"
+            }
+            ActionVrProblem::CapAgeNeedsAge => "`cap-age` caps ages (AS values, like `093Y`)",
             ActionVrProblem::LiteralNotAllowed => {
                 "a literal can only be given for text and number VRs; use `replace` (dummy), `empty` or `delete`"
             }
@@ -194,11 +242,17 @@ pub fn check_action_vr(action: &Action, vr: VR) -> Result<(), ActionVrProblem> {
         Action::Set(_) => Err(ActionVrProblem::LiteralNotAllowed),
         Action::Uid if vr == VR::UI => Ok(()),
         Action::Uid => Err(ActionVrProblem::UidNeedsUi),
-        Action::ShiftDate if matches!(vr, VR::DA | VR::DT) => Ok(()),
-        Action::ShiftDate if vr == VR::TM => Err(ActionVrProblem::ShiftOnTime),
-        Action::ShiftDate => Err(ActionVrProblem::ShiftNeedsDate),
-        Action::Hash if vr == VR::UI => Err(ActionVrProblem::HashOnUid),
-        Action::Hash if matches!(vr, VR::DA | VR::DT | VR::TM | VR::AS) => {
+        Action::ShiftDate | Action::ShiftDays(_) if matches!(vr, VR::DA | VR::DT) => Ok(()),
+        Action::ShiftDate | Action::ShiftDays(_) if vr == VR::TM => {
+            Err(ActionVrProblem::ShiftOnTime)
+        }
+        Action::ShiftDate | Action::ShiftDays(_) => Err(ActionVrProblem::ShiftNeedsDate),
+        Action::KeepYear if matches!(vr, VR::DA | VR::DT) => Ok(()),
+        Action::KeepYear => Err(ActionVrProblem::KeepYearNeedsDate),
+        Action::CapAge(_) if vr == VR::AS => Ok(()),
+        Action::CapAge(_) => Err(ActionVrProblem::CapAgeNeedsAge),
+        Action::Hash | Action::HashWith(_) if vr == VR::UI => Err(ActionVrProblem::HashOnUid),
+        Action::Hash | Action::HashWith(_) if matches!(vr, VR::DA | VR::DT | VR::TM | VR::AS) => {
             Err(ActionVrProblem::HashOnDate)
         }
         Action::Clean
@@ -210,7 +264,19 @@ pub fn check_action_vr(action: &Action, vr: VR) -> Result<(), ActionVrProblem> {
             Ok(())
         }
         Action::Clean => Err(ActionVrProblem::NeedsText),
-        Action::Hash | Action::Regexp(_) if is_text(vr) => Ok(()),
-        Action::Hash | Action::Regexp(_) => Err(ActionVrProblem::NeedsText),
+        Action::Hash
+        | Action::HashWith(_)
+        | Action::Regexp(_)
+        | Action::Truncate(_)
+        | Action::Lookup(_)
+            if is_text(vr) =>
+        {
+            Ok(())
+        }
+        Action::Hash
+        | Action::HashWith(_)
+        | Action::Regexp(_)
+        | Action::Truncate(_)
+        | Action::Lookup(_) => Err(ActionVrProblem::NeedsText),
     }
 }

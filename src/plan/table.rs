@@ -95,6 +95,62 @@ impl Plan {
                 "{sel:<w0$}  {kw:<w1$}  {vr:<w2$}  {action:<w3$}  # {origin}\n"
             ));
         }
+        self.conditional_table(&mut out);
         out
+    }
+
+    /// Tables, `reject when` statements and the rules of `when` blocks, after the
+    /// unconditional rules (which a block's rules override where its condition holds).
+    fn conditional_table(&self, out: &mut String) {
+        for s in self.scoped.iter().filter(|s| s.rule.guard.is_none()) {
+            out.push_str(&format!(
+                "{}  {}  # {}\n",
+                s.scope, s.rule.action, s.rule.origin
+            ));
+        }
+        for t in &self.tables {
+            out.push_str(&format!(
+                "table {} key {} value {} ({} rows)  # {}\n",
+                t.name,
+                t.key_column,
+                t.value_column,
+                t.rows.len(),
+                t.origin
+            ));
+        }
+        for r in &self.rejects {
+            let text = self.conditions.get(r.condition).map_or("", |c| &c.text);
+            out.push_str(&format!(
+                "reject when {text} {:?}  # {}\n",
+                r.reason, r.origin
+            ));
+        }
+        for (i, c) in self.conditions.iter().enumerate() {
+            let rules: Vec<&super::PlanRule> =
+                self.rules.iter().filter(|r| r.guard == Some(i)).collect();
+            let scoped: Vec<&super::ScopedRule> = self
+                .scoped
+                .iter()
+                .filter(|s| s.rule.guard == Some(i))
+                .collect();
+            if rules.is_empty() && scoped.is_empty() {
+                continue;
+            }
+            out.push_str(&format!("when {} {{  # {}\n", c.text, c.origin));
+            for r in rules {
+                let (kw, vr) = describe_pattern(&r.pattern);
+                out.push_str(&format!(
+                    "    {}  {kw}  {vr}  {}  # {}\n",
+                    r.pattern, r.action, r.origin
+                ));
+            }
+            for s in scoped {
+                out.push_str(&format!(
+                    "    {}  {}  # {}\n",
+                    s.scope, s.rule.action, s.rule.origin
+                ));
+            }
+            out.push_str("}\n");
+        }
     }
 }

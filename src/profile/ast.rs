@@ -68,8 +68,115 @@ pub enum ItemKind {
     Option(Spanned<String>),
     /// `accept sop-class "UID"`
     Accept(Spanned<String>),
-    /// `SELECTOR ACTION ["ARG"...]`
+    /// `SELECTOR ACTION [ARG...]`
     Rule(Rule),
+    /// `table NAME "FILE.csv" key COLUMN value COLUMN`
+    Table(TableDecl),
+    /// `reject when CONDITION "REASON"`
+    Reject(Reject),
+    /// `when CONDITION { ... }`: a block of statements, nested as written.
+    When(When),
+}
+
+/// `table NAME "FILE.csv" key COLUMN value COLUMN`
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDecl {
+    pub name: Spanned<String>,
+    pub file: Spanned<String>,
+    pub key: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+/// `reject when CONDITION "REASON"`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reject {
+    pub condition: Spanned<Cond>,
+    pub reason: Spanned<String>,
+}
+
+/// `when CONDITION {` ... `}`
+#[derive(Debug, Clone, PartialEq)]
+pub struct When {
+    pub condition: Spanned<Cond>,
+    pub items: Vec<Item>,
+}
+
+/// A condition as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    And(Vec<Spanned<Cond>>),
+    Or(Vec<Spanned<Cond>>),
+    Not(Box<Spanned<Cond>>),
+    /// `exists ATTRIBUTE`
+    Exists(Spanned<Selector>),
+    /// `ATTRIBUTE OP LITERAL`
+    Compare {
+        subject: Spanned<Selector>,
+        op: Spanned<CmpOp>,
+        value: Spanned<Literal>,
+    },
+    /// `ATTRIBUTE in (LITERAL, ...)`
+    In {
+        subject: Spanned<Selector>,
+        values: Vec<Spanned<Literal>>,
+    },
+}
+
+/// A comparison operator of a condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// `~`: the regular expression matches.
+    Matches,
+}
+
+impl CmpOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+            CmpOp::Matches => "~",
+        }
+    }
+}
+
+/// A literal of a condition: a string or a number as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Literal {
+    Str(String),
+    Number(String),
+}
+
+/// An argument of an action as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// `"TEXT"` or `r"TEXT"`, unescaped.
+    Str(String),
+    /// A bare word, like `days` or a table name.
+    Word(String),
+    /// A number as written, like `8` or `-3`.
+    Number(String),
+    /// `A..B`, whole numbers.
+    Range(i64, i64),
+}
+
+impl Arg {
+    /// The text of a string argument.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Arg::Str(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,8 +190,8 @@ pub struct Rule {
     pub selector: Spanned<Selector>,
     /// The action word as written (a name, an alias or a PS3.15 code).
     pub action: Spanned<String>,
-    /// Quoted arguments, unescaped.
-    pub args: Vec<Spanned<String>>,
+    /// Arguments in order: strings (unescaped), words, numbers, ranges.
+    pub args: Vec<Spanned<Arg>>,
 }
 
 /// A selector as written.
@@ -94,12 +201,18 @@ pub enum Selector {
     Tag(String),
     /// A dictionary keyword, like `PatientName`.
     Keyword(String),
+    /// `Seq/Tag`, `**/TextValue`: the text as written (steps are tags or keywords).
+    Path(String),
+    /// `vr PN`: the VR's two letters.
+    Vr(String),
 }
 
 impl Selector {
-    pub fn text(&self) -> &str {
+    /// The selector as written (`vr PN` for a VR selector).
+    pub fn text(&self) -> String {
         match self {
-            Selector::Tag(s) | Selector::Keyword(s) => s,
+            Selector::Tag(s) | Selector::Keyword(s) | Selector::Path(s) => s.clone(),
+            Selector::Vr(v) => format!("vr {v}"),
         }
     }
 }

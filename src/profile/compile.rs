@@ -10,14 +10,24 @@ use std::sync::Arc;
 
 use dicom_core::{Tag, VR};
 
-use super::ast::{Item, ItemKind, Rule, Selector, Spanned};
+mod blocks;
+mod lints;
+mod messages;
+
+use super::ast::{Item, ItemKind, Reject, Rule, Selector, Spanned, When};
+use super::conditions;
 use super::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use super::resolve::Loaded;
 use crate::dictionary;
-use crate::plan::{Action, Combined, DeidOption, Plan, PlanBuilder, Regexp, check_action_vr};
+use crate::plan::{
+    Action, Combined, Condition, DeidOption, Plan, PlanBuilder, PlanCondition, Regexp, RejectRule,
+    check_action_vr,
+};
 use crate::source::{FileId, SourceMap, Span};
 use crate::tag::{TagError, TagPattern};
 use crate::vr;
+use messages::literal_help;
+pub(super) use messages::selector_error_for;
 
 /// Action words: canonical names, the PS3.15 codes and the old tool's names.
 const ACTION_WORDS: &[&str] = &[
@@ -57,6 +67,11 @@ pub fn compile(loaded: &Loaded, map: &SourceMap, diags: &mut Diagnostics) -> Pla
         builder: PlanBuilder::new(),
         statements: HashMap::new(),
         selectors: HashMap::new(),
+        guards: Vec::new(),
+        tables: super::params::Tables::new(),
+        table_spans: Vec::new(),
+        placed: Vec::new(),
+        paths: Vec::new(),
     };
     for r in &loaded.sequence {
         let Some(item) = loaded
@@ -68,7 +83,12 @@ pub fn compile(loaded: &Loaded, map: &SourceMap, diags: &mut Diagnostics) -> Pla
         };
         c.item(item.0, item.1);
     }
-    c.builder.build()
+    c.lint_unused_tables();
+    c.lint_shadowed();
+    let builder = std::mem::take(&mut c.builder);
+    let plan = builder.build();
+    c.lint_paths(&plan);
+    plan
 }
 
 struct Compiler<'a> {
@@ -78,7 +98,18 @@ struct Compiler<'a> {
     /// `profile`/`default`/`private` per file, to catch them given twice
     statements: HashMap<(FileId, &'static str), Span>,
     /// selectors per file, to catch duplicate rules
-    selectors: HashMap<(FileId, TagPattern), Span>,
+    selectors: HashMap<(FileId, TagPattern, Option<usize>), Span>,
+    /// the `when` blocks being compiled, innermost last: the index of the condition
+    /// that guards their rules (the conjunction of all of them), and that condition
+    guards: Vec<(usize, Condition, String)>,
+    /// tables declared so far, by name
+    tables: super::params::Tables,
+    /// where each table was declared, in order
+    table_spans: Vec<(String, Span)>,
+    /// every rule compiled: selector, whether it is in a block, where
+    placed: Vec<(TagPattern, bool, Span)>,
+    /// path and VR rules compiled, for the path lint
+    paths: Vec<(crate::plan::Scope, Span)>,
 }
 
 impl Compiler<'_> {
@@ -155,10 +186,17 @@ impl Compiler<'_> {
                 }
             }
             ItemKind::Rule(rule) => self.rule(file, rule),
+            ItemKind::When(w) => self.when(file, item.span, w),
+            ItemKind::Reject(r) => self.reject(item.span, r),
+            ItemKind::Table(t) => self.table(file, item.span, t),
         }
     }
 
     fn rule(&mut self, file: FileId, rule: &Rule) {
+        if matches!(rule.selector.node, Selector::Path(_) | Selector::Vr(_)) {
+            self.scoped_rule(rule);
+            return;
+        }
         let pattern = self.selector(&rule.selector);
         let action = self.action(rule);
         let (Some(pattern), Some(action)) = (pattern, action) else {
@@ -175,17 +213,22 @@ impl Compiler<'_> {
         self.lint_private_by_number(&pattern, &action, rule);
         self.lint_no_effect(&pattern, &action, rule);
         let origin = self.origin(rule.selector.span);
-        self.builder.rule(pattern, action, origin);
+        let guard = self.guards.last().map(|g| g.0);
+        self.placed
+            .push((pattern.clone(), guard.is_some(), rule.selector.span));
+        self.builder.rule_when(pattern, action, origin, guard);
     }
 
     fn selector(&mut self, sel: &Spanned<Selector>) -> Option<TagPattern> {
         let (result, is_keyword) = match &sel.node {
             Selector::Keyword(k) => (TagPattern::from_keyword(k), true),
             Selector::Tag(t) => (TagPattern::parse_tag(t), false),
+            // handled by `scoped_rule`
+            Selector::Path(_) | Selector::Vr(_) => return None,
         };
         match result {
             Ok(p) => {
-                if is_keyword && dictionary::is_retired_keyword(sel.node.text()) {
+                if is_keyword && dictionary::is_retired_keyword(&sel.node.text()) {
                     self.diags.push(
                         Diagnostic::new(
                             Code::RetiredKeyword,
@@ -200,7 +243,7 @@ impl Compiler<'_> {
                 Some(p)
             }
             Err(e) => {
-                self.diags.push(selector_error(sel, &e));
+                self.diags.push(selector_error_for(sel, &e));
                 None
             }
         }
@@ -208,7 +251,24 @@ impl Compiler<'_> {
 
     fn action(&mut self, rule: &Rule) -> Option<Action> {
         let word = rule.action.node.as_str();
-        let args: Vec<&str> = rule.args.iter().map(|a| a.node.as_str()).collect();
+        if let Some(result) = super::params::action(rule, &self.tables) {
+            return match result {
+                Ok(a) => Some(a),
+                Err(d) => {
+                    self.diags.push(d);
+                    None
+                }
+            };
+        }
+        let args: Vec<&str> = rule.args.iter().filter_map(|a| a.node.as_str()).collect();
+        if let Some(bad) = rule.args.iter().find(|a| a.node.as_str().is_none()) {
+            self.diags.push(
+                Diagnostic::new(Code::WrongArguments, format!("`{word}` takes no bare words or numbers"))
+                    .label(bad.span, "not in quotes")
+                    .help("write values in double quotes, like `PatientID replace \"SUBJ-001\"`; only `lookup`, `shift-date`, `hash`, `cap-age` and `truncate` take bare words and numbers"),
+            );
+            return None;
+        }
         let arity = |n: usize, usage: &str| -> Result<(), Diagnostic> {
             if args.len() == n {
                 return Ok(());
@@ -372,109 +432,43 @@ impl Compiler<'_> {
         };
         for (name, choices) in targets {
             for vr in choices {
-                if let Err(problem) = check_action_vr(action, vr) {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::ActionNotValidForVr,
-                            format!("`{}` cannot apply to {name} ({vr})", action.name()),
-                        )
-                        .label(rule.action.span, format!("not valid for {vr}"))
-                        .help(problem.help()),
-                    );
+                if !self.check_one_vr(vr, &name, action, rule) {
                     return false;
-                }
-                if let Action::Set(lit) = action {
-                    if let Err(p) = vr::check_literal(vr, lit) {
-                        let span = rule.args.first().map_or(rule.action.span, |a| a.span);
-                        self.diags.push(
-                            Diagnostic::new(
-                                Code::LiteralNotValidForVr,
-                                format!("this value does not fit {name} ({vr})"),
-                            )
-                            .label(span, format!("{p}"))
-                            .help(literal_help(vr)),
-                        );
-                        return false;
-                    }
                 }
             }
         }
         true
     }
 
-    fn lint_duplicate(&mut self, file: FileId, pattern: &TagPattern, rule: &Rule) {
-        let span = rule.selector.span;
-        if let Some(first) = self.selectors.insert((file, pattern.clone()), span) {
-            self.diags.push(
-                Diagnostic::new(Code::DuplicateRule, format!("a second rule for {pattern} in this file"))
-                    .label(span, "this rule wins")
-                    .related(first, "this earlier rule never applies")
-                    .help("remove one of the two rules; to override a rule on purpose, put the new rule in a file included after it"),
-            );
-        }
-    }
-
-    fn lint_mask_matches_nothing(&mut self, pattern: &TagPattern, rule: &Rule) {
-        if let TagPattern::Masked(m) = pattern {
-            if !m.is_private() && dictionary::entries_matching(pattern).is_empty() {
-                self.diags.push(
-                    Diagnostic::new(Code::MaskMatchesNothing, format!("{pattern} matches no attribute of the standard dictionary"))
-                        .label(rule.selector.span, "matches nothing known")
-                        .help("check the digits; a mask ending its group in `x` only matches public (even) groups, write the odd group to select private ones"),
-                );
-            }
-        }
-    }
-
-    fn lint_private_by_number(&mut self, pattern: &TagPattern, action: &Action, rule: &Rule) {
-        if let TagPattern::Exact(t) = pattern {
-            if t.group() % 2 == 1 && t.element() >= 0x1000 && *action != Action::Delete {
-                let block = t.element() >> 8;
-                self.diags.push(
-                    Diagnostic::new(Code::PrivateByNumber, format!("private element {pattern} is selected by number"))
-                        .label(rule.selector.span, "depends on which creator reserved block")
-                        .help(format!(
-                            "the block ({:02X}) is assigned per file, so this can select another vendor's element; write `({:04X},\"CREATOR\",{:02X})`",
-                            block,
-                            t.group(),
-                            t.element() & 0xFF
-                        )),
-                );
-            }
-        }
-    }
-
-    fn lint_no_effect(&mut self, pattern: &TagPattern, action: &Action, rule: &Rule) {
-        let Some(t) = pattern.exact() else {
-            return;
-        };
-        let why = if t.element() == 0x0000 {
-            Some(
-                "group lengths are always removed (they are retired and would be wrong after changes)",
-            )
-        } else if t.group() % 2 == 1 && (0x0010..=0x00FF).contains(&t.element()) {
-            Some("private creators are kept exactly when an element of their block is kept")
-        } else if (t == Tag(0xFFFA, 0xFFFA) || t == Tag(0xFFFC, 0xFFFC))
-            && *action != Action::Delete
-        {
-            Some("digital signatures and trailing padding are always removed")
-        } else if matches!((t.group(), t.element()), (0x0012, 0x0062..=0x0064)) {
-            Some(
-                "the tool writes Patient Identity Removed and De-identification Method into every output",
-            )
-        } else {
-            None
-        };
-        if let Some(why) = why {
+    /// The action and literal against one VR of the element `name`.
+    fn check_one_vr(&mut self, vr: VR, name: &str, action: &Action, rule: &Rule) -> bool {
+        if let Err(problem) = check_action_vr(action, vr) {
             self.diags.push(
                 Diagnostic::new(
-                    Code::NoEffect,
-                    format!("this rule on {pattern} has no effect"),
+                    Code::ActionNotValidForVr,
+                    format!("`{}` cannot apply to {name} ({vr})", action.name()),
                 )
-                .label(rule.selector.span, "never applies")
-                .help(why.to_string()),
+                .label(rule.action.span, format!("not valid for {vr}"))
+                .help(problem.help()),
             );
+            return false;
         }
+        if let Action::Set(lit) = action {
+            if let Err(p) = vr::check_literal(vr, lit) {
+                let span = rule.args.first().map_or(rule.action.span, |a| a.span);
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::LiteralNotValidForVr,
+                        format!("this value does not fit {name} ({vr})"),
+                    )
+                    .label(span, format!("{p}"))
+                    .help(literal_help(vr)),
+                );
+                return false;
+            }
+        }
+
+        true
     }
 }
 
@@ -492,6 +486,27 @@ fn meta_rule_states_tool_behaviour(pattern: &TagPattern, action: &Action) -> boo
     )
 }
 
+/// A condition's text, in parentheses when it has an `or` at its top.
+fn paren(text: &str) -> String {
+    if text.contains(" or ") {
+        format!("({text})")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Rules in a block, nested blocks and rejects included.
+fn count_rules(items: &[Item]) -> usize {
+    items
+        .iter()
+        .map(|i| match &i.kind {
+            ItemKind::Rule(_) | ItemKind::Reject(_) => 1,
+            ItemKind::When(w) => count_rules(&w.items),
+            _ => 0,
+        })
+        .sum()
+}
+
 fn count(n: usize, what: &str) -> String {
     match n {
         0 => format!("no {what}s"),
@@ -502,76 +517,4 @@ fn count(n: usize, what: &str) -> String {
 
 fn suggest(word: &str, words: &[&str]) -> Vec<String> {
     crate::fuzzy::closest(word, words.iter().copied(), 0.8)
-}
-
-fn literal_help(vr: VR) -> String {
-    let example = match vr {
-        VR::DA => "dates are `YYYYMMDD`, like `20000101`",
-        VR::TM => "times are `HHMMSS`, like `120000`",
-        VR::DT => "date-times are `YYYYMMDDHHMMSS`, like `20000101120000`",
-        VR::IS => "integer strings hold a whole number, like `42`",
-        VR::DS => "decimal strings hold a number, like `1.5`",
-        VR::UI => "UIDs are digits and dots, like `1.2.3.4`",
-        VR::CS => "code strings are upper-case letters, digits, space and `_`, at most 16",
-        VR::AS => "ages are three digits and a unit, like `045Y`",
-        VR::US | VR::SS | VR::UL | VR::SL | VR::UV | VR::SV => {
-            "binary integers are written in decimal, like `0`"
-        }
-        VR::FL | VR::FD => "floating point values are written like `0.5`",
-        _ => "",
-    };
-    let mut help = String::new();
-    if let Some(max) = vr::max_len(vr) {
-        help.push_str(&format!("{vr} values are at most {max} characters"));
-    }
-    if !example.is_empty() {
-        if !help.is_empty() {
-            help.push_str("; ");
-        }
-        help.push_str(example);
-    }
-    if help.is_empty() {
-        help = format!("write a value that {vr} allows");
-    }
-    help
-}
-
-fn selector_error(sel: &Spanned<Selector>, e: &TagError) -> Diagnostic {
-    let text = sel.node.text();
-    match e {
-        TagError::UnknownKeyword { suggestions } => {
-            let mut d = Diagnostic::new(Code::UnknownKeyword, format!("unknown keyword `{text}`"))
-                .label(sel.span, "not in the standard data dictionary");
-            d = d.help(match did_you_mean(suggestions) {
-                Some(dym) => dym,
-                None => "keywords are written as in PS3.6, like `PatientName`; any element can also be selected by tag, like `(0010,0010)`".to_string(),
-            });
-            d
-        }
-        TagError::CreatorOnEvenGroup => Diagnostic::new(
-            Code::CreatorOnEvenGroup,
-            format!("`{text}` selects a private creator in an even group"),
-        )
-        .label(sel.span, "even groups are public")
-        .help("private elements live in odd groups, like `(0019,\"CREATOR\",0C)`; select public elements by tag or keyword"),
-        TagError::NotSelectable(k) => Diagnostic::new(Code::BadTag, format!("`{k}` is not a single attribute"))
-            .label(sel.span, "a placeholder of the dictionary")
-            .help("group lengths are always removed; private creators follow their blocks; select private elements with `(gggg,\"CREATOR\",ee)`"),
-        other => {
-            let help = match other {
-                TagError::GroupDigits | TagError::ElementDigits | TagError::Shape => {
-                    "a tag is `(gggg,eeee)` in hex, with `x` for any digit in a mask: `(0010,0010)`, `(60xx,4000)`; a private element by creator is `(0019,\"CREATOR\",0C)`"
-                }
-                TagError::CreatorElement => "the element of a private creator selector is the last two hex digits, like `0C` for (0019,xx0C), or `xx` for the whole block",
-                TagError::CreatorGroupMasked => "write the private group in full, like `(0019,\"CREATOR\",0C)`",
-                TagError::CreatorEmpty | TagError::CreatorTooLong | TagError::CreatorCharacters => {
-                    "the creator is the value of the private creator element, like `\"SIEMENS MR HEADER\"` (a LO: at most 64 characters)"
-                }
-                _ => "check the selector",
-            };
-            Diagnostic::new(Code::BadTag, format!("`{text}` is not a valid selector"))
-                .label(sel.span, other.to_string())
-                .help(help)
-        }
-    }
 }

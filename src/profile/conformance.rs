@@ -81,8 +81,17 @@ impl Strictness {
             Action::Empty => Strictness::Empty,
             Action::Combined(Combined::XZ) => Strictness::Empty,
             Action::Combined(_) => Strictness::Dummy,
-            Action::Replace | Action::Set(_) | Action::Hash | Action::Uid => Strictness::Dummy,
-            Action::ShiftDate | Action::Clean => Strictness::Clean,
+            Action::Replace
+            | Action::Set(_)
+            | Action::Hash
+            | Action::HashWith(_)
+            | Action::Uid
+            | Action::Lookup(_) => Strictness::Dummy,
+            Action::ShiftDate | Action::ShiftDays(_) | Action::KeepYear | Action::Clean => {
+                Strictness::Clean
+            }
+            // an age under the cap and a truncated text keep part of the value
+            Action::CapAge(_) | Action::Truncate(_) => Strictness::Keep,
             Action::Keep if vr == Some(VR::SQ) && code.starts_with("X/Z/U") => Strictness::Dummy,
             Action::Keep | Action::Regexp(_) => Strictness::Keep,
         }

@@ -53,6 +53,10 @@ codes! {
     UnterminatedString = "anon::syntax::unterminated_string", Error;
     /// A backslash sequence in a quoted string other than `\"` and `\\`.
     UnknownEscape = "anon::syntax::unknown_escape", Error;
+    /// A `}` that closes no `when` block, or a `when` block never closed.
+    UnbalancedBlock = "anon::syntax::unbalanced_block", Error;
+    /// A statement that cannot be inside a `when` block (`include`, `table`, ...).
+    MisplacedStatement = "anon::syntax::misplaced_statement", Error;
     /// An include whose file does not exist or cannot be read.
     IncludeNotFound = "anon::include::not_found", Error;
     /// A chain of includes that comes back to a file already being read.
@@ -91,6 +95,14 @@ codes! {
     UnknownOption = "anon::compile::unknown_option", Error;
     /// A profile name too long for De-identification Method (LO, 64 characters).
     ProfileNameTooLong = "anon::compile::profile_name_too_long", Error;
+    /// A `lookup` or `shift-date by table` naming a table that was not declared.
+    UnknownTable = "anon::compile::unknown_table", Error;
+    /// A table file that cannot be read, lacks a column or repeats a key.
+    TableFile = "anon::compile::table_file", Error;
+    /// A condition that tests a sequence.
+    ConditionOnSequence = "anon::compile::condition_on_sequence", Error;
+    /// A parameter of an action that is out of range or does not fit the VR.
+    BadParameter = "anon::compile::bad_parameter", Error;
     /// An `option` the plan does not satisfy (PS3.15 Table E.1-1).
     ClaimNotSatisfied = "anon::conformance::claim_not_satisfied", Error;
     /// An `option` of a built-in profile that a later rule breaks: the outputs do not claim it.
@@ -107,6 +119,16 @@ codes! {
     MaskMatchesNothing = "anon::lint::mask_matches_nothing", Warning;
     /// A keyword of a retired attribute.
     RetiredKeyword = "anon::lint::retired_keyword", Warning;
+    /// A table that no rule uses.
+    UnusedTable = "anon::lint::unused_table", Warning;
+    /// A rule in a `when` block overridden by a later rule outside any block.
+    ShadowedRule = "anon::lint::shadowed_rule", Warning;
+    /// A path rule under a sequence the plan removes.
+    PathUnderRemovedSequence = "anon::lint::path_under_removed_sequence", Warning;
+    /// A condition that can never hold.
+    NeverHolds = "anon::lint::never_holds", Warning;
+    /// A `when` block without rules.
+    BlockChangesNothing = "anon::lint::block_changes_nothing", Warning;
     /// A private element selected by its number instead of by its creator.
     PrivateByNumber = "anon::lint::private_by_number", Warning;
 }

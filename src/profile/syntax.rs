@@ -6,15 +6,21 @@
 //! which gives pest's precise "expected ..." position; that error is turned into plain
 //! words here (never pest rule names) and shifted back to file offsets.
 
+mod explain;
+mod tree;
+
 use pest::Parser;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
 use super::ast::{
-    Disposition, IncludeTarget, Item, ItemKind, Profile, Rule as AstRule, Selector, Spanned,
+    Arg, CmpOp, Cond, Disposition, IncludeTarget, Item, ItemKind, Literal, Profile, Reject,
+    Rule as AstRule, Selector, Spanned, TableDecl, When,
 };
 use super::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
+use explain::explain_invalid_line;
+use tree::{Blocks, child, to_arg, to_cond, to_selector};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/anon.pest"]
@@ -24,7 +30,7 @@ struct AnonParser;
 /// syntax diagnostics of the others.
 pub fn parse(file: FileId, text: &str) -> (Profile, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let mut items = Vec::new();
+    let mut blocks = Blocks::default();
     match AnonParser::parse(Rule::profile, text) {
         Ok(mut pairs) => {
             let children = pairs.next().map(Pair::into_inner);
@@ -32,9 +38,17 @@ pub fn parse(file: FileId, text: &str) -> (Profile, Diagnostics) {
                 match pair.as_rule() {
                     Rule::invalid_line => diags.push(explain_invalid_line(file, &pair)),
                     Rule::EOI => {}
+                    Rule::when_open => {
+                        let span = span_of(file, &pair);
+                        if let Some(c) = child(&pair, Rule::condition) {
+                            let condition = to_cond(file, c, &mut diags);
+                            blocks.open(condition, span);
+                        }
+                    }
+                    Rule::block_close => blocks.close(span_of(file, &pair), &mut diags),
                     _ => {
                         if let Some(item) = to_item(file, pair, &mut diags) {
-                            items.push(item);
+                            blocks.push(item);
                         }
                     }
                 }
@@ -53,6 +67,7 @@ pub fn parse(file: FileId, text: &str) -> (Profile, Diagnostics) {
             );
         }
     }
+    let items = blocks.finish(&mut diags);
     (Profile { file, items }, diags)
 }
 
@@ -164,185 +179,46 @@ fn to_item(file: FileId, pair: Pair<'_, Rule>, diags: &mut Diagnostics) -> Optio
         }
         Rule::rule => {
             let sel = tagged(&pair, "selector")?;
-            let selector = match sel.as_rule() {
-                Rule::tag => Selector::Tag(sel.as_str().to_string()),
-                _ => Selector::Keyword(sel.as_str().to_string()),
-            };
             let action = tagged(&pair, "action")?;
             let args = pair
                 .clone()
                 .into_inner()
                 .find_tagged("argument")
-                .map(|a| Spanned::new(string_value(file, &a, diags), span_of(file, &a)))
+                .map(|a| to_arg(file, &a, diags))
                 .collect();
             ItemKind::Rule(AstRule {
-                selector: Spanned::new(selector, span_of(file, &sel)),
+                selector: Spanned::new(to_selector(&sel), span_of(file, &sel)),
                 action: Spanned::new(action.as_str().to_string(), span_of(file, &action)),
                 args,
+            })
+        }
+        Rule::table_stmt => {
+            let text = |tag: &'static str, diags: &mut Diagnostics| -> Option<Spanned<String>> {
+                let p = tagged(&pair, tag)?;
+                let v = match p.as_rule() {
+                    Rule::string => string_value(file, &p, diags),
+                    _ => p.as_str().to_string(),
+                };
+                Some(Spanned::new(v, span_of(file, &p)))
+            };
+            ItemKind::Table(TableDecl {
+                name: text("name", diags)?,
+                file: text("file", diags)?,
+                key: text("key", diags)?,
+                value: text("value", diags)?,
+            })
+        }
+        Rule::reject_stmt => {
+            let c = child(&pair, Rule::condition)?;
+            let reason = tagged(&pair, "reason")?;
+            ItemKind::Reject(Reject {
+                condition: to_cond(file, c, diags),
+                reason: Spanned::new(string_value(file, &reason, diags), span_of(file, &reason)),
             })
         }
         _ => return None,
     };
     Some(Item { kind, span })
-}
-
-/// Plain words for what the grammar expected.
-fn describe(r: Rule) -> Option<&'static str> {
-    Some(match r {
-        Rule::tag => "a tag like `(0010,0010)`",
-        Rule::keyword => "a keyword like `PatientName`",
-        Rule::action => {
-            "an action (`keep`, `delete`, `empty`, `replace`, `uid`, `hash`, `shift-date`...)"
-        }
-        Rule::string => "a value in double quotes",
-        Rule::builtin_ref => "`builtin:NAME`",
-        Rule::disposition => "`keep` or `delete`",
-        Rule::option_name => "an option name like `retain-uids`",
-        Rule::EOI => "the end of the line",
-        Rule::kw_profile => "`profile`",
-        Rule::kw_include => "`include`",
-        Rule::kw_default => "`default`",
-        Rule::kw_private => "`private`",
-        Rule::kw_option => "`option`",
-        Rule::kw_accept => "`accept`",
-        Rule::kw_sop_class => "`sop-class`",
-        _ => return None,
-    })
-}
-
-fn join_or(parts: &[&str]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} or {}", init.join(", "), last),
-    }
-}
-
-/// End of the token that starts at `pos` in `line` (for a tight underline).
-fn token_end(line: &str, pos: usize) -> usize {
-    let rest = line.get(pos..).unwrap_or("");
-    let len = if rest.starts_with('"') {
-        rest.len()
-    } else {
-        rest.find([' ', '\t', '#']).unwrap_or(rest.len())
-    };
-    pos + len.max(1).min(rest.len().max(1))
-}
-
-/// Whether a quote at `pos` opens a string that the line never closes.
-fn unterminated_quote_at(line: &str, pos: usize) -> bool {
-    let Some(rest) = line.get(pos..) else {
-        return false;
-    };
-    let mut chars = rest.chars();
-    if chars.next() != Some('"') {
-        return false;
-    }
-    let mut escaped = false;
-    for c in chars {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '"' => return false,
-            _ => {}
-        }
-    }
-    true
-}
-
-fn explain_invalid_line(file: FileId, pair: &Pair<'_, Rule>) -> Diagnostic {
-    let line = pair.as_str();
-    let base = pair.as_span().start();
-    let line_span = span_of(file, pair);
-    let err = match AnonParser::parse(Rule::strict_line, line) {
-        Ok(_) => {
-            return Diagnostic::new(Code::InvalidLine, "this line is not a statement")
-                .label(line_span, "here");
-        }
-        Err(e) => e,
-    };
-    let pos = match err.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    };
-    // a tag without its `)`: pest would only say what else could follow
-    if line.starts_with('(') && !line.contains(')') {
-        let end = token_end(line, 0);
-        return Diagnostic::new(Code::InvalidLine, "this tag is not closed")
-            .label(Span::new(file, base, base + end), "no `)`")
-            .help("a tag is `(gggg,eeee)`, like `(0010,0010)`");
-    }
-    // a string the line never closes is the most common cause; say so directly
-    if let Some(q) = line.get(pos..).and_then(|r| r.find('"')).map(|i| i + pos) {
-        if unterminated_quote_at(line, q) && line.get(pos..q).is_some_and(|s| s.trim().is_empty()) {
-            return Diagnostic::new(Code::UnterminatedString, "this string has no closing quote")
-                .label(
-                    Span::new(file, base + q, base + line.len()),
-                    "the string starts here",
-                )
-                .help("end the value with `\"`; write `\\\"` for a quote inside it");
-        }
-    }
-    let expected: Vec<&str> = match &err.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            let mut words: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
-            words.dedup();
-            words
-        }
-        ErrorVariant::CustomError { .. } => Vec::new(),
-    };
-    let statement_start = expected.iter().any(|w| w.starts_with("a keyword"))
-        && expected.iter().any(|w| w.starts_with("`include`"));
-    let at_end = pos >= line.trim_end().len();
-    let found = if at_end {
-        "the line ends".to_string()
-    } else {
-        let tok = line.get(pos..token_end(line, pos)).unwrap_or("");
-        format!("found `{tok}`")
-    };
-    let (message, help) = if statement_start {
-        let help = "a line is a rule like `PatientName delete`, or one of `profile \"NAME\"`, \
-             `include \"FILE\"`, `default keep|delete`, `private keep|delete`, `option NAME`; \
-             comments start with `#`"
-            .to_string();
-        ("expected a rule or a statement".to_string(), help)
-    } else if expected.is_empty() {
-        (
-            "this line is not a statement".to_string(),
-            "see docs/language.md for the statements a profile can hold".to_string(),
-        )
-    } else {
-        let help = if expected.contains(&"the end of the line") {
-            "a rule is `SELECTOR ACTION`, and any arguments are in double quotes: \
-             `PatientID replace \"SUBJ-001\"`"
-        } else if expected.iter().any(|w| w.starts_with("an action")) {
-            "write the action after the selector: `PatientName replace`"
-        } else if expected.contains(&"`keep` or `delete`") {
-            "`default` and `private` take `keep` or `delete`: `private delete`"
-        } else if expected.iter().any(|w| w.starts_with("`builtin:")) {
-            "include a file with `include \"other.anon\"` (relative to this file) or an embedded profile with `include builtin:basic`"
-        } else if expected.contains(&"a value in double quotes") {
-            "names and values are written in double quotes: `profile \"My study\"`"
-        } else if expected.iter().any(|w| w.starts_with("an option")) {
-            "`option` takes the name of a PS3.15 option, like `option retain-uids`"
-        } else {
-            "see docs/language.md for the statements a profile can hold"
-        }
-        .to_string();
-        (format!("expected {}", join_or(&expected)), help)
-    };
-    let end = if at_end {
-        line.len()
-    } else {
-        token_end(line, pos)
-    };
-    let start = if at_end { line.trim_end().len() } else { pos };
-    let mut d = Diagnostic::new(Code::InvalidLine, message)
-        .label(Span::new(file, base + start, base + end), found);
-    if !help.is_empty() {
-        d = d.help(help);
-    }
-    d
 }
 
 #[cfg(test)]
@@ -370,7 +246,7 @@ mod tests {
             panic!()
         };
         assert_eq!(r.selector.node, Selector::Tag("(0010,0010)".into()));
-        assert_eq!(r.args[0].node, "A \"B\"");
+        assert_eq!(r.args[0].node.as_str(), Some("A \"B\""));
         let ItemKind::Rule(r) = &p.items[8].kind else {
             panic!()
         };
@@ -379,9 +255,8 @@ mod tests {
 
     #[test]
     fn every_bad_line_is_reported() {
-        let (p, d, map) = parse_text(
-            "PatientName\nPatientID delete extra\nPatientID delete\n(0010,0010 delete\n",
-        );
+        let (p, d, map) =
+            parse_text("PatientName\nPatientID delete ;\nPatientID delete\n(0010,0010 delete\n");
         assert_eq!(p.items.len(), 1);
         assert_eq!(d.len(), 3);
         let msgs: Vec<_> = d
@@ -400,8 +275,9 @@ mod tests {
         assert_eq!(
             msgs[1],
             (
-                "expected the end of the line or a value in double quotes".into(),
-                "extra".into()
+                "expected the end of the line, an argument, a number or a value in double quotes"
+                    .into(),
+                ";".into()
             )
         );
         assert_eq!(
@@ -418,12 +294,12 @@ mod tests {
         let ItemKind::Rule(r) = &p.items[0].kind else {
             panic!()
         };
-        assert_eq!(r.args[0].node, "\\d{4}");
-        assert_eq!(r.args[1].node, "X\\Y");
+        assert_eq!(r.args[0].node.as_str(), Some("\\d{4}"));
+        assert_eq!(r.args[1].node.as_str(), Some("X\\Y"));
         let ItemKind::Rule(r) = &p.items[1].kind else {
             panic!()
         };
-        assert_eq!(r.args[0].node, "a\"b");
+        assert_eq!(r.args[0].node.as_str(), Some("a\"b"));
         let found: Vec<_> = d
             .iter()
             .map(|x| {

@@ -380,3 +380,48 @@ fn clean_structured_content_earns_its_column() {
 fn clean_graphics_earns_its_column() {
     option_earns_its_column(DeidOption::CleanGraphics, Longitudinal::Removed);
 }
+
+#[test]
+fn each_instance_claims_what_its_own_rules_earn() {
+    // keeping Station Name under a condition needs the Retain Device Identity option for
+    // those instances only: claiming Basic alone for them would be false, claiming the
+    // option for the others would be too
+    let plan = profile::compile(&[
+        builtin("basic"),
+        text("when Modality == \"US\" {\n  StationName keep\n}\n"),
+    ])
+    .plan
+    .unwrap();
+    let with = |modality: &str| {
+        let mut obj = sample();
+        obj.put(DataElement::new(
+            tags::MODALITY,
+            VR::CS,
+            PrimitiveValue::from(modality),
+        ));
+        obj.put(DataElement::new(
+            tags::STATION_NAME,
+            VR::SH,
+            PrimitiveValue::from("US-ROOM-3"),
+        ));
+        apply(&plan, obj)
+    };
+    let us = with("US");
+    assert_eq!(
+        str_of(&us, tags::STATION_NAME).as_deref(),
+        Some("US-ROOM-3")
+    );
+    assert_eq!(
+        str_of(&us, tags::PATIENT_IDENTITY_REMOVED).as_deref(),
+        Some("YES")
+    );
+    assert_eq!(codes_of(&us), ["113100", "113109"]);
+    let ct = with("CT");
+    assert_ne!(
+        str_of(&ct, tags::STATION_NAME).as_deref(),
+        Some("US-ROOM-3")
+    );
+    assert_eq!(codes_of(&ct), ["113100"]);
+    // what every instance shares
+    assert_eq!(plan.claims().codes(), [DeidOption::Basic]);
+}

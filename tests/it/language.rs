@@ -207,3 +207,47 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn a_when_block_decides_the_streamed_pixel_data_of_its_instances() {
+    // the top-level Pixel Data is left in the source and copied by the writer: whether it
+    // is copied must follow the instance's own rules, not the unconditional ones
+    let tmp = tempfile::tempdir().unwrap();
+    let files = crate::support::root().join("tests/data/corpus/files");
+    let src = tmp.path().join("in");
+    std::fs::create_dir_all(&src).unwrap();
+    for f in ["pydicom__MR_small.dcm", "pydicom__CT_small.dcm"] {
+        std::fs::copy(files.join(f), src.join(f)).unwrap();
+    }
+    let profile = tmp.path().join("p.anon");
+    std::fs::write(
+        &profile,
+        "include builtin:basic\nwhen Modality == \"CT\" {\n  PixelData delete\n}\n",
+    )
+    .unwrap();
+    let dst = tmp.path().join("out");
+    let out = crate::support::bin()
+        .args(["run", "-q", "--profile"])
+        .arg(&profile)
+        .arg(&src)
+        .arg(&dst)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pixels = |name: &str| {
+        dicom_object::open_file(dst.join(name))
+            .unwrap()
+            .get(dicom_core::Tag(0x7FE0, 0x0010))
+            .is_some()
+    };
+    assert!(
+        !pixels("pydicom__CT_small.dcm"),
+        "the CT's pixel data is deleted"
+    );
+    assert!(pixels("pydicom__MR_small.dcm"), "the MR's is kept");
+}

@@ -4,6 +4,7 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
+    clippy::string_slice,
     reason = "tests"
 )]
 
@@ -30,4 +31,5 @@ mod resume;
 mod run;
 mod safety;
 mod serve;
+mod study;
 mod support;

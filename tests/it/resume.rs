@@ -158,6 +158,34 @@ fn with_uids(path: &Path, study: &str, series: &str, sop: &str) {
 }
 
 #[test]
+fn renaming_by_uid_again_skips_what_is_there_and_leaves_no_temporary_file() {
+    // the output's name is known only after the read: the rename finds it there (no look
+    // before it), the file is left as it was and the temporary file is removed
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::copy(sample(), src.join("a.dcm")).unwrap();
+    let dst = d.path().join("out");
+    let first = run(d.path(), &src, &dst, &["--rename", "uid"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let written = files_under(&dst);
+    assert_eq!(written.len(), 1, "{written:?}");
+    std::fs::write(dst.join(&written[0]), b"kept as it is").unwrap();
+    let again = run(d.path(), &src, &dst, &["--rename", "uid"]);
+    let err = stderr(&again);
+    assert_eq!(again.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("0 written, 1 skipped (1 already there)"),
+        "{err}"
+    );
+    assert_eq!(files_under(&dst), written);
+    assert_eq!(
+        std::fs::read(dst.join(&written[0])).unwrap(),
+        b"kept as it is"
+    );
+}
+
+#[test]
 fn renaming_by_uid_never_overwrites_and_never_leaves_dst() {
     let d = tempfile::tempdir().unwrap();
     let src = d.path().join("in");

@@ -17,6 +17,12 @@ pub(crate) enum Step<'p> {
     ShiftDate,
     Regexp(&'p Regexp),
     Clean,
+    ShiftDays(&'p crate::plan::DateShift),
+    HashWith(&'p crate::plan::HashSpec),
+    KeepYear,
+    CapAge(u16),
+    Truncate(usize),
+    Lookup(&'p crate::plan::Lookup),
 }
 
 impl From<Branch> for Step<'_> {
@@ -32,7 +38,7 @@ impl From<Branch> for Step<'_> {
 }
 
 /// The action names that reports count, in the order of [`Step::kind`].
-pub(super) const STEP_NAMES: [&str; 9] = [
+pub(super) const STEP_NAMES: [&str; 13] = [
     "keep",
     "delete",
     "empty",
@@ -42,6 +48,10 @@ pub(super) const STEP_NAMES: [&str; 9] = [
     "shift-date",
     "regexp",
     "clean",
+    "keep-year",
+    "cap-age",
+    "truncate",
+    "lookup",
 ];
 pub(super) const KEEP: usize = 0;
 pub(super) const DELETE: usize = 1;
@@ -55,10 +65,14 @@ impl Step<'_> {
             Step::Empty => 2,
             Step::Dummy | Step::Set(_) => 3,
             Step::Uid => 4,
-            Step::Hash => 5,
-            Step::ShiftDate => 6,
+            Step::Hash | Step::HashWith(_) => 5,
+            Step::ShiftDate | Step::ShiftDays(_) => 6,
             Step::Regexp(_) => 7,
             Step::Clean => 8,
+            Step::KeepYear => 9,
+            Step::CapAge(_) => 10,
+            Step::Truncate(_) => 11,
+            Step::Lookup(_) => 12,
         }
     }
 }

@@ -44,6 +44,12 @@ pub(crate) fn resolve_action<'p>(
         Action::ShiftDate => Step::ShiftDate,
         Action::Regexp(r) => Step::Regexp(r),
         Action::Clean => Step::Clean,
+        Action::ShiftDays(d) => Step::ShiftDays(d),
+        Action::HashWith(h) => Step::HashWith(h),
+        Action::KeepYear => Step::KeepYear,
+        Action::CapAge(n) => Step::CapAge(*n),
+        Action::Truncate(n) => Step::Truncate(*n),
+        Action::Lookup(l) => Step::Lookup(l),
         // `resolve` answers for every combined action; should it not, removing the
         // element is the choice that cannot leak
         Action::Combined(_) => Step::Delete,
@@ -69,6 +75,12 @@ pub(super) fn needs_text(action: &Action) -> bool {
             | Action::ShiftDate
             | Action::Regexp(_)
             | Action::Clean
+            | Action::ShiftDays(_)
+            | Action::HashWith(_)
+            | Action::KeepYear
+            | Action::CapAge(_)
+            | Action::Truncate(_)
+            | Action::Lookup(_)
     )
 }
 

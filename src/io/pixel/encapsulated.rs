@@ -184,7 +184,7 @@ fn record_lossy(ds: &mut InMemDicomObject, method: &str, layout: &Layout, compre
 /// The basic offset table and fragments of a streamed value, read from `src` (the value
 /// starts at `start`, ends at `end`).
 pub(crate) fn read_fragments(
-    src: &mut File,
+    mut src: &File,
     start: u64,
     end: u64,
     limit: u64,
@@ -426,7 +426,7 @@ pub(crate) fn native_header(edit: &EncapsulatedEdit) -> Result<(Vec<u8>, u64), P
 /// returns the bytes written.
 pub(crate) fn write_decoded(
     edit: &EncapsulatedEdit,
-    src: &mut File,
+    src: &File,
     start: u64,
     end: u64,
     out: &mut File,

@@ -1,8 +1,81 @@
 //! The streaming copy with blackout: bytes outside the ranges are copied unchanged (long
-//! stretches by `std::io::copy`, which is `copy_file_range` between two files on Linux),
-//! bits inside are cleared. Memory is bounded by [`CHUNK`] whatever the value's size.
+//! stretches by the kernel: `io::copy::copy_range`, `copy_file_range` on Linux), bits
+//! inside are cleared. Memory is bounded by [`CHUNK`] whatever the value's size.
 
-use std::io::{self, Read, Write};
+use std::fs::File;
+use std::io::{self, Write};
+
+/// Where the value is read from, at offsets from its first byte.
+pub(crate) trait RangeSource<W> {
+    /// Fills `buf` from `offset`.
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<()>;
+    /// Copies `len` bytes from `offset` to `out`; returns the bytes copied.
+    fn copy_to(&mut self, offset: u64, len: u64, out: &mut W) -> io::Result<u64>;
+}
+
+/// A value in memory.
+impl<W: Write> RangeSource<W> for &[u8] {
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        let at =
+            usize::try_from(offset).map_err(|_| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        let src = self
+            .get(at..at + buf.len())
+            .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+
+    fn copy_to(&mut self, offset: u64, len: u64, out: &mut W) -> io::Result<u64> {
+        let (Ok(at), Ok(n)) = (usize::try_from(offset), usize::try_from(len)) else {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        };
+        let src = self
+            .get(at..at + n)
+            .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        out.write_all(src)?;
+        Ok(len)
+    }
+}
+
+/// The value of a streamed Pixel Data element, `base` bytes into the source file.
+#[derive(Debug)]
+pub(crate) struct FileRange<'a> {
+    pub file: &'a File,
+    /// The device of the source's file system (see `io::copy`).
+    pub dev: u64,
+    pub base: u64,
+}
+
+impl RangeSource<File> for FileRange<'_> {
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        read_exact_at(self.file, buf, self.base + offset)
+    }
+
+    fn copy_to(&mut self, offset: u64, len: u64, out: &mut File) -> io::Result<u64> {
+        crate::io::copy::copy_range(self.file, self.dev, self.base + offset, len, out)
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, at) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = buf.get_mut(n..).unwrap_or_default();
+                at += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
 
 /// Stretches at least this long are copied by `io::copy` rather than through the buffer.
 const LONG_GAP: u64 = 128 * 1024;
@@ -10,11 +83,11 @@ const LONG_GAP: u64 = 128 * 1024;
 /// this size.
 const CHUNK: u64 = 256 * 1024;
 
-/// Copies `len` bytes from `src` (at its current position) to `out`, clearing the bits of
+/// Copies `len` bytes of `src` to `out` (at its position), clearing the bits of
 /// `ranges` (bit offsets from the first byte copied, ascending, not overlapping, within
 /// `len * 8`; bit 0 of a byte is its least significant bit, PS3.5 8.1.1). Returns the bytes
 /// copied (always `len`, or an error).
-pub(crate) fn copy_with_blackout<R: Read, W: Write>(
+pub(crate) fn copy_with_blackout<R: RangeSource<W>, W: Write>(
     src: &mut R,
     len: u64,
     out: &mut W,
@@ -64,13 +137,13 @@ struct Copier<'a, R, W> {
     pos: u64,
 }
 
-impl<R: Read, W: Write> Copier<'_, R, W> {
+impl<R: RangeSource<W>, W: Write> Copier<'_, R, W> {
     /// Copies unchanged up to byte `to`.
     fn gap(&mut self, to: u64) -> io::Result<()> {
         let n = to - self.pos;
         if n >= LONG_GAP {
             self.flush()?;
-            let copied = io::copy(&mut (&mut *self.src).take(n), self.out)?;
+            let copied = self.src.copy_to(self.pos, n, self.out)?;
             if copied != n {
                 return Err(io::ErrorKind::UnexpectedEof.into());
             }
@@ -107,7 +180,7 @@ impl<R: Read, W: Write> Copier<'_, R, W> {
         let n_us = usize::try_from(n).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
         self.buf.resize(at + n_us, 0);
         self.src
-            .read_exact(self.buf.get_mut(at..).unwrap_or_default())?;
+            .read_at(self.buf.get_mut(at..).unwrap_or_default(), self.pos)?;
         self.pos += n;
         Ok(())
     }

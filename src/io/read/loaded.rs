@@ -155,8 +155,9 @@ pub struct Loaded {
 /// The pixel data of a streamed file: still in the source file.
 pub(crate) struct StreamedPixels {
     pub(crate) source: File,
-    /// Size of the source at load time; the writer refuses to copy from a shrunk file.
-    pub(crate) source_len: u64,
+    /// The device of the source's file system (which way the kernel copies from it is
+    /// remembered per device: `io::copy`).
+    pub(crate) source_dev: u64,
     pub(crate) range: scan::PixelRange,
     /// Regions to black out on the way (see [`Loaded::black_out`]).
     pub(crate) edit: Option<crate::io::pixel::PixelEdit>,

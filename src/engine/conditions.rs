@@ -1,0 +1,56 @@
+//! Evaluating the plan's conditions on an instance's original values, and taking the
+//! original values parameterised actions need, before the walk changes anything.
+
+use dicom_core::Tag;
+use dicom_object::InMemDicomObject;
+
+use super::walk;
+use crate::plan::condition::Outcome;
+use crate::plan::{Action, Plan};
+
+/// Which conditions of the plan hold for this data set (index = condition index).
+pub(super) fn evaluate(plan: &Plan, obj: &InMemDicomObject) -> Outcome {
+    let value = |tag: Tag| -> Option<Vec<String>> {
+        let e = obj.get(tag)?;
+        let text = walk::text_of(e).unwrap_or_default();
+        Some(
+            text.split('\\')
+                .map(|v| v.trim_matches([' ', '\0']).to_string())
+                .collect(),
+        )
+    };
+    plan.conditions()
+        .iter()
+        .map(|c| c.condition.holds(&value))
+        .collect()
+}
+
+/// The original values the plan's `lookup ... by` and `shift-date by table` read.
+pub(super) fn originals(
+    plan: &Plan,
+    obj: &InMemDicomObject,
+    patient_key: String,
+) -> walk::Originals {
+    let text = |tag: Tag| {
+        obj.get(tag)
+            .and_then(walk::text_of)
+            .map(|v| v.trim_matches([' ', '\0']).to_string())
+    };
+    let mut o = walk::Originals {
+        patient_key,
+        patient_id: None,
+        by: std::collections::HashMap::new(),
+    };
+    for r in plan.all_rules() {
+        match &r.action {
+            Action::Lookup(l) => {
+                if let Some(by) = l.by {
+                    o.by.entry(by).or_insert_with(|| text(by));
+                }
+            }
+            Action::ShiftDays(_) => o.patient_id = text(Tag(0x0010, 0x0020)),
+            _ => {}
+        }
+    }
+    o
+}
