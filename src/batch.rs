@@ -208,6 +208,7 @@ impl<'a> Batch<'a> {
             read: Some(instance.read_mode()),
             facts: Some(Box::new(instance.facts().clone())),
             trailing_zeros_dropped: instance.trailing_padding(),
+            warnings: instance.warnings().to_vec(),
         };
         let fail = |mut o: FileOutcome, why: String| {
             o.outcome = Outcome::Failed;

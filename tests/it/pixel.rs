@@ -331,3 +331,246 @@ fn undecodable_syntax_is_refused() {
     );
     assert!(err.to_string().contains("1.2.840.10008.1.2.4.9"), "{err}");
 }
+
+// --- the whole run: pixel rules in the language, the policy, the claims ------------------
+
+/// `run` of `inputs` (fixture names) with `args`; returns (exit code, stdout+stderr, the
+/// report lines by file name, the output folder).
+fn run(
+    inputs: &[&str],
+    args: &[&str],
+) -> (
+    i32,
+    String,
+    std::collections::BTreeMap<String, serde_json::Value>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for i in inputs {
+        std::fs::copy(fixture(i), src.join(i)).unwrap();
+    }
+    let report = dir.path().join("report.jsonl");
+    let out = crate::support::bin()
+        .arg("run")
+        .args(args)
+        .arg("--report")
+        .arg(&report)
+        .arg(&src)
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| {
+            let name = Path::new(v["source"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (name, v)
+        })
+        .collect();
+    (out.status.code().unwrap_or(-1), text, lines, dir)
+}
+
+fn text_of(obj: &dicom_object::DefaultDicomObject, tag: dicom_core::Tag) -> Option<String> {
+    obj.get(tag).map(|e| {
+        e.to_str()
+            .unwrap()
+            .trim_end_matches(['\0', ' '])
+            .to_string()
+    })
+}
+
+fn codes(obj: &dicom_object::DefaultDicomObject) -> Vec<String> {
+    let Some(e) = obj.get(tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE) else {
+        return Vec::new();
+    };
+    e.items()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            i.element(tags::CODE_VALUE)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_matched_ultrasound_is_cleaned_and_says_so() {
+    let acme = fixture("acme.anon");
+    let (code, text, report, dir) = run(
+        &["us-native.dcm", "us-jpeg.dcm"],
+        &[
+            "--profile",
+            "builtin:basic",
+            "--profile",
+            acme.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    for name in ["us-native.dcm", "us-jpeg.dcm"] {
+        let line = &report[name];
+        assert_eq!(line["outcome"], "written", "{line}");
+        assert_eq!(line["counts"]["pixel-blackout"], 1, "{line}");
+        assert!(line.get("warnings").is_none(), "{line}");
+        let src = fixture(name);
+        let out = dir.path().join("out").join(name);
+        let obj = dicom_object::open_file(&out).unwrap();
+        assert_eq!(
+            text_of(&obj, tags::BURNED_IN_ANNOTATION).as_deref(),
+            Some("NO")
+        );
+        assert_eq!(codes(&obj), ["113100", "113101"]);
+        assert_eq!(text_of(&obj, tags::PATIENT_NAME).as_deref(), Some(""));
+        assert_text_removed(&src, &out);
+        assert_valid(&out);
+        if name == "us-native.dcm" {
+            compare(&image(&src), &image(&out), &[BAND], 0);
+        }
+    }
+    // `plan` shows the rule under its condition
+    let plan = crate::support::bin()
+        .args(["plan", "--profile", acme.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        shown.contains("when Manufacturer ~ \"(?i)^ACME\" and ManufacturerModelName == \"SONO 1\" and Rows == 300 {\n    pixel blackout (0, 0, 400, 60)  # "),
+        "{shown}"
+    );
+}
+
+#[test]
+fn unmatched_burned_in_text_is_refused_or_flagged() {
+    let files = ["sc-burned.dcm", "us-unflagged.dcm"];
+    // default: YES rejected, a screen-capture class flagged
+    let (code, text, report, dir) = run(&files, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(report["sc-burned.dcm"]["outcome"], "rejected");
+    let why = report["sc-burned.dcm"]["reason"].as_str().unwrap();
+    assert!(
+        why.contains("Burned In Annotation (0028,0301) is YES"),
+        "{why}"
+    );
+    assert!(!dir.path().join("out/sc-burned.dcm").exists());
+    let us = &report["us-unflagged.dcm"];
+    assert_eq!(us["outcome"], "written");
+    assert!(
+        us["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("burned-in-risk: "),
+        "{us}"
+    );
+    assert!(
+        text.contains("1 rejected, 1 flagged burned-in-risk"),
+        "{text}"
+    );
+    assert!(
+        text.contains("us-unflagged.dcm: warning: burned-in-risk"),
+        "{text}"
+    );
+    // warn: both written and flagged
+    let (code, text, report, _dir) = run(&files, &["--on-burned-in", "warn"]);
+    assert_eq!(code, 0, "{text}");
+    for f in files {
+        assert_eq!(report[f]["outcome"], "written");
+        assert!(
+            report[f]["warnings"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("burned-in-risk")
+        );
+    }
+    assert!(text.contains("2 flagged burned-in-risk"), "{text}");
+    // reject: both rejected
+    let (code, _, report, _dir) = run(&files, &["--on-burned-in", "reject"]);
+    assert_eq!(code, 1);
+    for f in files {
+        assert_eq!(report[f]["outcome"], "rejected");
+    }
+    // keep: both written, nothing flagged
+    let (code, text, report, _dir) = run(&files, &["--on-burned-in", "keep"]);
+    assert_eq!(code, 0, "{text}");
+    for f in files {
+        assert_eq!(report[f]["outcome"], "written");
+        assert!(report[f].get("warnings").is_none());
+    }
+    assert!(!text.contains("burned-in-risk"), "{text}");
+}
+
+#[test]
+fn a_signature_whose_rectangle_misses_the_image_claims_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.anon");
+    std::fs::write(
+        &profile,
+        "include builtin:basic\nwhen Manufacturer ~ r\"ACME\" {\n  pixel blackout (0, 0, 400, 60), (1000, 1000, 5, 5)\n}\n",
+    )
+    .unwrap();
+    let (code, text, report, dir) = run(
+        &["us-native.dcm"],
+        &[
+            "--profile",
+            profile.to_str().unwrap(),
+            "--on-burned-in",
+            "warn",
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    let line = &report["us-native.dcm"];
+    assert!(
+        line["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("outside the image"),
+        "{line}"
+    );
+    let obj = dicom_object::open_file(dir.path().join("out/us-native.dcm")).unwrap();
+    assert_eq!(codes(&obj), ["113100"]);
+    assert_eq!(
+        text_of(&obj, tags::BURNED_IN_ANNOTATION).as_deref(),
+        Some("YES")
+    );
+}
+
+#[test]
+fn the_signatures_are_generated_from_deid() {
+    let out = match Command::new("python3")
+        .arg(root().join("scripts/gen-pixel-signatures.py"))
+        .arg("--check")
+        .output()
+    {
+        Ok(o) => o,
+        Err(_) => return skipped("python3 (scripts/gen-pixel-signatures.py --check)"),
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // every signature compiled into the default profile
+    let plan = dicom_anonymizer::Profile::default_profile()
+        .compile()
+        .unwrap();
+    assert!(
+        plan.pixel_rules().len() >= 100,
+        "{}",
+        plan.pixel_rules().len()
+    );
+    assert!(plan.pixel_rules().iter().all(|r| r.condition.is_some()));
+}

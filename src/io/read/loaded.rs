@@ -164,6 +164,21 @@ pub(crate) struct StreamedPixels {
 }
 
 impl Loaded {
+    /// A file already in memory (the library's `dataset` entry point), for the steps that
+    /// work on a [`Loaded`] (pixel blackout).
+    pub(crate) fn held(object: FileDicomObject<InMemDicomObject>, ts_uid: String) -> Loaded {
+        Loaded {
+            object,
+            mode: ReadMode::InMemory {
+                reason: InMemoryReason::Forced,
+            },
+            ts_uid,
+            had_meta: true,
+            padding: 0,
+            pixel: None,
+        }
+    }
+
     /// How the data is held.
     pub fn how(&self) -> ReadMode {
         self.mode
