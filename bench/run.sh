@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Throughput benchmark: `dicom-anonymizer run` against `cp -r` on the same tree, in the
-# same run, alternating; then one large file (native and encapsulated pixel data).
+# Throughput benchmark, all ratios from one run: `cp -r`, a 2-way parallel copy (the
+# floor for two workers: two `cp -r` processes at once, each on half of the patient
+# folders), `dicom-anonymizer run --jobs 1` and `--jobs 2`, and `check --source` on the
+# same tree, in rounds (the order of the commands alternates from one round to the next);
+# then, optionally, the peak RSS of a run at 2000 and at 200 000 small files (hard links),
+# and one large file (native and encapsulated pixel data).
 # Not a test and not run by CI. Needs cargo and python3 (standard library only).
 #
-#   bench/run.sh                       # 2000 files, 5 runs each, outputs on /dev/shm
+#   bench/run.sh                       # 2000 files, 5 rounds, outputs on /dev/shm
 #   BENCH_FILES=500 BENCH_RUNS=3 bench/run.sh
+#   BENCH_SCALE=200000 BENCH_LARGE_MB=0 bench/run.sh   # + peak RSS at 2000 and 200 000 files
 #
 # Environment:
 #   BENCH_FILES     files in the tree (default 2000)
@@ -13,17 +18,24 @@
 #                   where /dev/shm exists, else ${TMPDIR:-/tmp}/dcmanon-bench)
 #   BENCH_SRC       where the tree is built (default target/bench/tree-N; kept between
 #                   runs, rebuilt when missing)
-#   BENCH_JOBS      --jobs for the tool (default 2)
+#   BENCH_JOBS      --jobs of the parallel rows (default 2; the copy floor uses as many cp)
+#   BENCH_RUN_ARGS  extra arguments of every `run` (e.g. --no-manifest)
+#   BENCH_SCALE     when set (e.g. 200000): after the rounds, one run --jobs 2 over a tree
+#                   of 2000 and one over a tree of BENCH_SCALE hard links to the small
+#                   files (<= 40 KB) of the tree, outputs on BENCH_OUT, for peak RSS
+#                   (trees kept in target/bench/links-N-of-TREE; about 90 bytes of disk per link)
 #   BENCH_LARGE_MB  pixel data of the large files in MiB (default 1024; 0 skips them)
 #   BENCH_BIN       the binary to measure (default: target/release/dicom-anonymizer, built)
 #   BENCH_COMPARE   another dicom-anonymizer binary to run in the same rounds (e.g. one
 #                   built from an older commit), to compare two builds in one run
+#   BENCH_CHECK     0 leaves `check --source` out of the rounds (default 1)
 #
 # Every command's wall time, user and system CPU time and peak RSS come from wait4(2)
 # (python3 os.wait4), so they are exact for the process and its threads. The table shows
-# medians; the ratio to `cp -r` is the median of the per-round ratios (each round runs
-# both commands back to back), which is less sensitive to a noisy neighbour than the
-# ratio of medians.
+# medians; every ratio is the median of the per-round ratios (each round runs every
+# command back to back), which is less sensitive to a noisy neighbour than the ratio of
+# medians: `x cp -r`, `x floor` (the 2-way parallel copy), and for `check --source` also
+# `x run` (the `run --jobs N` of the same round).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A backtrace setting makes every error that dicom-rs creates and handles internally (an
@@ -54,11 +66,13 @@ mkdir -p "$BENCH_OUT"
 KEY=$BENCH_OUT/key.bin
 printf 'dicom-anonymizer-benchmark-key-0001' > "$KEY"
 
-python3 - "$BIN" "$GEN" "$SRC" "$BENCH_OUT" "$KEY" "$RUNS" "$JOBS" "$LARGE_MB" "${BENCH_COMPARE:-}" <<'PY'
+python3 - "$BIN" "$GEN" "$SRC" "$BENCH_OUT" "$KEY" "$RUNS" "$JOBS" "$LARGE_MB" "${BENCH_COMPARE:-}" "${BENCH_RUN_ARGS:-}" "${BENCH_SCALE:-}" "${BENCH_CHECK:-1}" <<'PY'
 import os, shutil, statistics, subprocess, sys, time, datetime, platform
 
-binary, gen, src, out, key, runs, jobs, large_mb, other = sys.argv[1:]
+(binary, gen, src, out, key, runs, jobs, large_mb, other, run_args, scale,
+ with_check) = sys.argv[1:]
 runs, large_mb = int(runs), int(large_mb)
+run_args = run_args.split()
 
 def tree_size(root):
     n = b = 0
@@ -77,7 +91,8 @@ def measure(cmd):
     children it waited for). Peak RSS comes from /usr/bin/time, because a child forked
     from python inherits python's RSS high-water mark across exec, which would hide a
     peak below python's own size; /usr/bin/time is small. Its own overhead (under 1 ms,
-    the same for every command) is included in the times."""
+    the same for every command) is included in the times. For a shell running several
+    processes, it is the largest of them."""
     wrapped = ["/usr/bin/time", "-f", "%M", "-o", RSS_FILE] + cmd if HAVE_TIME else cmd
     t = time.perf_counter()
     p = subprocess.Popen(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -98,48 +113,111 @@ if not HAVE_TIME:
 def clear(path):
     shutil.rmtree(path, ignore_errors=True)
 
+def run_cmd(bin_, n_jobs, s, d):
+    return [bin_, "run", "--key-file", key, "--quiet", "--jobs", str(n_jobs)] + run_args + [s, d]
+
 files, nbytes = tree_size(src)
 dst = os.path.join(out, "out")
+# the 2-way parallel copy: the patient folders dealt out to `jobs` cp processes at once
+tops = sorted(os.listdir(src))
+groups = [tops[i::int(jobs)] for i in range(int(jobs))]
+floor_sh = "mkdir -p \"$1\" && " + " ".join(
+    "cp -r " + " ".join(f"'{os.path.join(src, t)}'" for t in g) + " \"$1\"/ &"
+    for g in groups if g) + " wait"
+FLOOR = f"{jobs}-way parallel cp"
+RUN_N = f"run --jobs {jobs}"
 commands = {
     "cp -r": ["cp", "-r", src, dst],
-    f"dicom-anonymizer --jobs {jobs}": [binary, "run", "--key-file", key, "--quiet",
-                                        "--jobs", jobs, src, dst],
+    FLOOR: ["sh", "-c", floor_sh, "sh", dst],
+    "run --jobs 1": run_cmd(binary, 1, src, dst),
+    RUN_N: run_cmd(binary, jobs, src, dst),
 }
 if other:
-    commands[f"BENCH_COMPARE --jobs {jobs}"] = [other, "run", "--key-file", key, "--quiet",
-                                               "--jobs", jobs, src, dst]
+    commands[f"BENCH_COMPARE --jobs {jobs}"] = run_cmd(other, jobs, src, dst)
+# check reads an output tree made once, before the rounds, and writes nothing
+checked = os.path.join(out, "checked")
+if with_check != "0":
+    commands[f"check --source --jobs {jobs}"] = [binary, "check", "--jobs", jobs, "--source",
+                                                 src, checked]
 print(f"# {datetime.date.today()}  {platform.node()}  {os.cpu_count()} cores  "
       f"kernel {platform.release()}")
 print(f"# tree: {src}: {files} files, {nbytes/1e6:.1f} MB; outputs in {out}")
 print(f"# binary: {binary}" + (f", BENCH_COMPARE: {other}" if other else "")
-      + f"; {runs} timed runs of each command, alternating, after a warm-up")
+      + (f"; run arguments: {' '.join(run_args)}" if run_args else "")
+      + f"; {runs} timed rounds after a warm-up, the order of the commands alternating")
+if with_check != "0":
+    clear(checked)
+    m = measure(run_cmd(binary, jobs, src, checked))
+    if m[4] != 0:
+        sys.exit("the run for check failed")
 results = {name: [] for name in commands}
+names = list(commands)
 for r in range(runs + 1):
-    for name, cmd in commands.items():
+    for name in (names if r % 2 == 0 else names[::-1]):
         clear(dst)
-        m = measure(cmd)
-        if m[4] != 0:
-            sys.exit(f"{name} failed with status {m[4]}: {' '.join(cmd)}")
+        m = measure(commands[name])
+        # check exits 1 when it finds something: its time is what is measured
+        if m[4] != 0 and not (name.startswith("check") and m[4] == 1):
+            sys.exit(f"{name} failed with status {m[4]}: {' '.join(commands[name])}")
         if r > 0:
             results[name].append(m)
 clear(dst)
 
-cp = results["cp -r"]
+def ratio(ms, base):
+    return statistics.median(m[0] / c[0] for m, c in zip(ms, base))
+
+cp, floor, run_n = results["cp -r"], results[FLOOR], results[RUN_N]
 print()
-print(f"{'command':<28} {'wall s':>7} {'files/s':>8} {'MB/s':>7} {'user s':>7} {'sys s':>7} "
-      f"{'user us/file':>12} {'CPU us/file':>11} {'peak RSS':>9} {'x cp -r':>8}")
+print(f"{'command':<30} {'wall s':>7} {'files/s':>8} {'MB/s':>7} {'user s':>7} {'sys s':>7} "
+      f"{'user us/file':>12} {'CPU us/file':>11} {'peak RSS':>9} {'x cp -r':>8} {'x floor':>8} "
+      f"{'x run':>6}")
 for name, ms in results.items():
     wall = statistics.median(m[0] for m in ms)
     user = statistics.median(m[1] for m in ms)
     sys_ = statistics.median(m[2] for m in ms)
     rss = max(m[3] for m in ms)
-    ratio = statistics.median(m[0] / c[0] for m, c in zip(ms, cp))
-    print(f"{name:<28} {wall:>7.3f} {files/wall:>8.0f} {nbytes/1e6/wall:>7.0f} {user:>7.3f} "
+    x_run = f"{ratio(ms, run_n):>5.2f}x" if name.startswith("check") else ""
+    print(f"{name:<30} {wall:>7.3f} {files/wall:>8.0f} {nbytes/1e6/wall:>7.0f} {user:>7.3f} "
           f"{sys_:>7.3f} {user/files*1e6:>12.0f} {(user+sys_)/files*1e6:>11.0f} "
-          f"{rss/1024:>7.1f}MB {ratio:>7.2f}x")
+          f"{rss/1024:>7.1f}MB {ratio(ms, cp):>7.2f}x {ratio(ms, floor):>7.2f}x {x_run:>6}")
 print()
 print("wall s per round (" + " / ".join(results) + "):",
       "  ".join("/".join(f"{ms[i][0]:.3f}" for ms in results.values()) for i in range(runs)))
+clear(checked)
+
+def link_tree(n):
+    """A tree of n hard links to the small files of the benchmark tree (same layout)."""
+    root = os.path.join(os.path.dirname(src), f"links-{n}-of-{os.path.basename(src)}")
+    if os.path.isdir(root):
+        return root
+    small = sorted(os.path.join(d, f) for d, _, fs in os.walk(src) for f in fs
+                   if os.path.getsize(os.path.join(d, f)) <= 40_000)
+    if not small:
+        sys.exit("no file of 40 KB or less in the tree")
+    part = root + ".partial"
+    clear(part)
+    for i in range(n):
+        d = os.path.join(part, f"P{i // 80:05d}", f"ST{i // 40 % 2}", f"SE{i // 20 % 2}")
+        if i % 20 == 0:
+            os.makedirs(d, exist_ok=True)
+        os.link(small[i % len(small)], os.path.join(d, f"IM{i:06d}.dcm"))
+    os.rename(part, root)
+    return root
+
+if scale:
+    print()
+    print(f"# peak RSS of one `run --jobs {jobs}` over trees of hard links to the small files "
+          f"(<= 40 KB) of the tree; outputs in {out}")
+    print(f"{'files':>8} {'MB':>8} {'wall s':>7} {'files/s':>8} {'peak RSS':>9}")
+    for n in (2000, int(scale)):
+        tree = link_tree(n)
+        nf, nb = tree_size(tree)
+        clear(dst)
+        m = measure(run_cmd(binary, jobs, tree, dst))
+        if m[4] != 0:
+            sys.exit(f"the run over {tree} failed with status {m[4]}")
+        print(f"{nf:>8} {nb/1e6:>8.1f} {m[0]:>7.2f} {nf/m[0]:>8.0f} {m[3]/1024:>7.1f}MB")
+        clear(dst)
 
 if large_mb > 0:
     print()

@@ -27,6 +27,8 @@ use crate::io::read::ReadOptions;
 use crate::io::report::{FileOutcome, Outcome};
 use crate::io::walk::{Input, Job, absolute};
 
+mod stream;
+
 /// How outputs are named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Rename {
@@ -66,8 +68,8 @@ pub struct Batch<'a> {
     pub dst_root: PathBuf,
     /// The source root, absolute, to refuse any output inside it.
     src_root: PathBuf,
-    /// Output folders seen in this run: their absolute form (resolved once, not per
-    /// file) and whether they were created.
+    /// Output folders seen lately in this run: their absolute form (resolved once, not
+    /// per file) and whether they were created (at most [`DIRS_REMEMBERED`]).
     dirs: Mutex<HashMap<PathBuf, OutDir>>,
     /// Outputs claimed by an input of this run (`--rename uid` can give two inputs one name).
     claimed: Mutex<HashSet<PathBuf>>,
@@ -209,6 +211,7 @@ impl<'a> Batch<'a> {
             facts: Some(Box::new(instance.facts().clone())),
             trailing_zeros_dropped: instance.trailing_padding(),
             warnings: instance.warnings().to_vec(),
+            un_sequences_read: instance.un_sequences_read(),
         };
         let fail = |mut o: FileOutcome, why: String| {
             o.outcome = Outcome::Failed;
@@ -221,11 +224,14 @@ impl<'a> Batch<'a> {
                 "the output would be inside the source tree; nothing was written".to_string(),
             );
         }
-        let first_claim = self
-            .claimed
-            .lock()
-            .map(|mut c| c.insert(out.clone()))
-            .unwrap_or(true);
+        // with `--rename keep`, outputs are DST/REL of distinct relative paths: only names
+        // made of UIDs can collide, and only they are kept for the whole run
+        let first_claim = self.options.rename == Rename::Keep
+            || self
+                .claimed
+                .lock()
+                .map(|mut c| c.insert(out.clone()))
+                .unwrap_or(true);
         if !first_claim {
             return fail(
                 outcome,
@@ -306,6 +312,7 @@ impl<'a> Batch<'a> {
             None => {
                 let a = absolute(dir);
                 if let Ok(mut d) = self.dirs.lock() {
+                    bound(&mut d);
                     d.entry(dir.to_path_buf()).or_insert(OutDir {
                         absolute: a.clone(),
                         created: false,
@@ -334,6 +341,7 @@ impl<'a> Batch<'a> {
         }
         deid::create_dir(dir)?;
         if let Ok(mut d) = self.dirs.lock() {
+            bound(&mut d);
             d.entry(dir.to_path_buf())
                 .or_insert_with(|| OutDir {
                     absolute: absolute(dir),
@@ -363,6 +371,18 @@ impl<'a> Batch<'a> {
             .join(uid(0x0020, 0x000D))
             .join(uid(0x0020, 0x000E))
             .join(format!("{}.dcm", uid(0x0008, 0x0018)))
+    }
+}
+
+/// Output folders remembered at most: the walk hands out the inputs folder by folder,
+/// so a folder seldom comes back once this many others came after it. When the map is
+/// full it is emptied: a folder seen again is resolved and created again (`mkdir` of a
+/// folder that is there), and memory stays flat in the number of folders.
+const DIRS_REMEMBERED: usize = 1024;
+
+fn bound(dirs: &mut HashMap<PathBuf, OutDir>) {
+    if dirs.len() >= DIRS_REMEMBERED {
+        dirs.clear();
     }
 }
 

@@ -15,7 +15,9 @@
 //! * with a source file (the same relative path under SRC): the **residual scan**. Every
 //!   text value of the source that the plan removes, empties, replaces, hashes, remaps or shifts is
 //!   searched in the output: in every decoded text value at any depth (case-insensitive),
-//!   and in the whole file's bytes (pixel data included, ASCII case-insensitive).
+//!   and in the file's bytes (ASCII case-insensitive): every byte but the root Pixel Data
+//!   value of a streamed output (which `run` copies from the source unchanged), that value
+//!   too with [`Checker::scan_pixels`] (`--scan-pixels`).
 //!
 //! A value is not searched when it is trivial ([`searchable`]: fewer than 4 characters, a
 //! number of fewer than 8 characters, a UID of the standard, control characters, a value
@@ -61,6 +63,8 @@ pub(super) const SOP_INSTANCE_UID: Tag = Tag(0x0008, 0x0018);
 pub struct Checker<'a> {
     plan: &'a Plan,
     read: ReadOptions,
+    /// Whether the byte scan reads the root Pixel Data value too (`--scan-pixels`).
+    scan_pixels: bool,
     /// Texts the tool writes itself (dummies, De-identification Method...): never searched.
     tool_texts: Vec<String>,
     /// The tags PS3.15 Table E.1-1 lists (the attributes that can identify).
@@ -93,12 +97,20 @@ impl<'a> Checker<'a> {
         Checker {
             plan,
             read: ReadOptions::default(),
+            scan_pixels: false,
             tool_texts,
             listed: crate::profile::conformance::rows()
                 .iter()
                 .filter_map(|r| r.pattern.exact())
                 .collect(),
         }
+    }
+
+    /// With `true`, the residual byte scan reads the output's root Pixel Data value too
+    /// (`check --scan-pixels`); by default it reads every byte of the file but that value.
+    pub fn scan_pixels(mut self, yes: bool) -> Self {
+        self.scan_pixels = yes;
+        self
     }
 
     /// Checks one output, and with `source` the residual scan against it.
@@ -164,7 +176,13 @@ impl<'a> Checker<'a> {
         }
         self.check_meta(output, obj, &mut findings);
         if let (Some(source), Some(read)) = (source, &original) {
-            self.residual(&plan, output, obj, (source, read), &mut findings);
+            // the byte ranges to scan: all but a streamed Pixel Data value, unless asked
+            let pixels = loaded
+                .pixel
+                .as_ref()
+                .filter(|_| !self.scan_pixels)
+                .map(|px| (&px.source, px.range.value_start, px.range.value_end));
+            self.residual(&plan, (output, pixels), obj, (source, read), &mut findings);
         }
         FileReport {
             path: output.to_path_buf(),

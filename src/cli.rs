@@ -8,24 +8,6 @@
 use std::io::IsTerminal;
 use std::process::Termination;
 
-/// Writes a line to stderr, like `eprintln!`, but a failing stderr (`2>/dev/full`, a
-/// closed pipe) is ignored instead of panicking: messages are a courtesy and never a
-/// reason to stop in the middle of a run.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
-
-/// `say!` without the line break.
-macro_rules! say_part {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stderr(), $($arg)*);
-    }};
-}
-
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::profile::{self, Compiled, Diagnostics, Entry};

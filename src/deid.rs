@@ -23,7 +23,7 @@
 //! 3. **policy** ([`Policy`]): the place for what decides per instance beyond the plan
 //!    (rejecting an instance, pixel rules, recording the linkage of old and new UIDs);
 //!    today it holds the read options only;
-//! 4. **write** ([`Instance::write_to`], [`crate::io::write`]): the header, then the pixel
+//! 4. **write** ([`Instance::write_to`], [`crate::io::write`](mod@crate::io::write)): the header, then the pixel
 //!    bytes copied from the source.
 //!
 //! An instance that does not get written ends with a [`Stopped`]: skipped, rejected or
@@ -223,6 +223,12 @@ impl Instance {
     /// [`Loaded::trailing_padding`](crate::io::Loaded::trailing_padding)).
     pub fn trailing_padding(&self) -> u64 {
         self.loaded.trailing_padding()
+    }
+
+    /// UN elements of undefined length read as sequences of implicit VR items (see
+    /// [`Loaded::un_sequences_read`](crate::io::Loaded::un_sequences_read)).
+    pub fn un_sequences_read(&self) -> u32 {
+        self.loaded.un_sequences_read()
     }
 
     /// How the source was read: `streamed`, `in-memory` or `bare-data-set`.
@@ -434,6 +440,7 @@ impl<'a> Deidentifier<'a> {
             facts: Some(Box::new(instance.facts.clone())),
             trailing_zeros_dropped: instance.trailing_padding(),
             warnings: instance.warnings().to_vec(),
+            un_sequences_read: instance.un_sequences_read(),
         };
         let out_abs = match dst.file_name() {
             Some(name) => absolute(parent_of(dst)).join(name),

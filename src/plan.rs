@@ -125,7 +125,7 @@ impl Hasher for TagHasher {
 
 type TagMap<V> = HashMap<Tag, V, BuildHasherDefault<TagHasher>>;
 
-/// The compiled plan. Build it with [`crate::profile::compile`].
+/// The compiled plan. Build it with [`crate::profile::compile`](fn@crate::profile::compile).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     names: Vec<String>,

@@ -5,7 +5,7 @@
 //!                 (every stage adds to one Diagnostics; nothing stops at the first error)
 //! ```
 //!
-//! [`compile`] runs the whole pipeline; the stages are public for tests and tools.
+//! [`compile`](fn@compile) runs the whole pipeline; the stages are public for tests and tools.
 
 pub mod ast;
 pub mod builtin;

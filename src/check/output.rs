@@ -11,7 +11,7 @@ use crate::engine::{self, ElementPath, Expected};
 use crate::plan::Plan;
 
 /// True for a UID made by the keyed remapping: `2.25.` + the decimal of a 128-bit UUID
-/// of version 8, variant 10 (what [`Keys::uid`] makes), or a UID of the standard.
+/// of version 8, variant 10 (what [`Keys::uid`](crate::engine::Keys::uid) makes), or a UID of the standard.
 pub fn looks_remapped(uid: &str) -> bool {
     let uid = uid.trim_end_matches(['\0', ' ']);
     if uid.is_empty() || uid.starts_with("1.2.840.10008.") {

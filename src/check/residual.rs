@@ -1,9 +1,9 @@
 //! The residual scan: values of the source that the plan takes out, searched in the
-//! output's decoded text at any depth and in the whole file's bytes.
+//! output's decoded text at any depth and in the file's bytes (the root Pixel Data value
+//! of a streamed output only when asked: `--scan-pixels`).
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 use dicom_core::Tag;
@@ -23,7 +23,7 @@ impl Checker<'_> {
     pub(super) fn residual(
         &self,
         plan: &Plan,
-        output: &Path,
+        (output, pixels): (&Path, Option<(&File, u64, u64)>),
         obj: &InMemDicomObject,
         (source, read): (&Path, &Result<io::read::Loaded, io::ReadError>),
         findings: &mut Vec<Finding>,
@@ -104,8 +104,15 @@ impl Checker<'_> {
                 findings.push(residual_finding(*uid, from, Some(at), None));
             }
         }
-        // the whole file's bytes (binary values, pixel data)
-        match bytes_containing(output, &not_in_text) {
+        // the file's bytes (binary values; pixel data with `--scan-pixels`)
+        let scanned = match pixels {
+            Some((file, start, end)) => {
+                bytes_containing(file, &[(0, start), (end, u64::MAX)], &not_in_text)
+            }
+            None => File::open(output)
+                .and_then(|f| bytes_containing(&f, &[(0, u64::MAX)], &not_in_text)),
+        };
+        match scanned {
             Ok(found) => {
                 for (needle, offset) in found {
                     if let Some((from, uid)) = needles.get(needle) {
@@ -195,42 +202,85 @@ fn output_texts(
     }
 }
 
-/// Which of `needles` (lower case) occur in the file's bytes (ASCII case-insensitive), and
-/// the offset of the first occurrence of each. Read in chunks: memory stays small.
-fn bytes_containing<'n>(path: &Path, needles: &[&'n str]) -> std::io::Result<Vec<(&'n str, u64)>> {
+/// Which of `needles` (lower case) occur in the bytes of `file` in the ranges `spans`
+/// (start, end; an end past the file is its end), ASCII case-insensitive, and the file
+/// offset of the first occurrence of each. Positional reads in chunks: memory stays small.
+/// A needle is found within a span, not across two.
+fn bytes_containing<'n>(
+    file: &File,
+    spans: &[(u64, u64)],
+    needles: &[&'n str],
+) -> std::io::Result<Vec<(&'n str, u64)>> {
     if needles.is_empty() {
         return Ok(Vec::new());
     }
     const CHUNK: usize = 4 << 20;
+    // a few KB of header per file: building a DFA for them costs more than it saves
     let matcher = aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
         .ascii_case_insensitive(true)
         .build(needles)
         .map_err(std::io::Error::other)?;
     let longest = needles.iter().map(|n| n.len()).max().unwrap_or(0);
     let mut found: Vec<Option<u64>> = vec![None; needles.len()];
-    let mut f = File::open(path)?;
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + longest);
-    let mut base: u64 = 0; // file offset of buf[0]
-    loop {
-        let n = (&mut f).take(CHUNK as u64).read_to_end(&mut buf)?;
-        for m in matcher.find_overlapping_iter(&buf) {
-            if let Some(slot @ None) = found.get_mut(m.pattern().as_usize()) {
-                *slot = Some(base + m.start() as u64);
+    for &(start, end) in spans {
+        buf.clear();
+        let mut base = start; // file offset of buf[0]
+        let mut at = start; // where the next read starts
+        while at < end && !found.iter().all(Option::is_some) {
+            let kept = buf.len();
+            let want = usize::try_from(end - at).unwrap_or(CHUNK).min(CHUNK);
+            buf.resize(kept + want, 0);
+            let n = read_full_at(file, buf.get_mut(kept..).unwrap_or_default(), at)?;
+            buf.truncate(kept + n);
+            for m in matcher.find_overlapping_iter(&buf) {
+                if let Some(slot @ None) = found.get_mut(m.pattern().as_usize()) {
+                    *slot = Some(base + m.start() as u64);
+                }
             }
+            if n < want {
+                break; // the end of the file
+            }
+            at += n as u64;
+            // keep the tail so that a needle across two chunks is found
+            let tail = buf.len().saturating_sub(longest.saturating_sub(1));
+            base += tail as u64;
+            buf.drain(..tail);
         }
-        if n == 0 || found.iter().all(Option::is_some) {
-            break;
-        }
-        // keep the tail so that a needle across two chunks is found
-        let tail = buf.len().saturating_sub(longest.saturating_sub(1));
-        base += tail as u64;
-        buf.drain(..tail);
     }
     Ok(needles
         .iter()
         .zip(found)
         .filter_map(|(n, f)| f.map(|o| (*n, o)))
         .collect())
+}
+
+/// Reads into `buf` from `at` until it is full or the file ends; the bytes read.
+fn read_full_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..) {
+        if rest.is_empty() {
+            break;
+        }
+        match read_at(file, rest, at + n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, at)
 }
 
 #[cfg(test)]

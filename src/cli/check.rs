@@ -38,6 +38,9 @@ pub struct CheckArgs {
     /// The source tree (or file): scan each output for values the plan removes from its source
     #[arg(long, value_name = "SRC")]
     pub source: Option<PathBuf>,
+    /// With --source: search the outputs' pixel data bytes too (by default the byte scan reads every byte of an output but its root Pixel Data value, which run copies from the source unchanged)
+    #[arg(long, requires = "source")]
+    pub scan_pixels: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
@@ -76,7 +79,7 @@ pub fn check(args: &CheckArgs) -> ExitStatus {
             return ExitStatus::Usage;
         }
     }
-    let checker = Checker::new(&plan);
+    let checker = Checker::new(&plan).scan_pixels(args.scan_pixels);
     let outputs = check::outputs(&args.dst);
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs)

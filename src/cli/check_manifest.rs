@@ -9,7 +9,7 @@ use crate::audit::manifest::{self, Manifest};
 
 pub fn check_manifest(args: &CheckArgs) -> ExitStatus {
     if !args.dst.is_dir() {
-        eprintln!("error: `{}` is not a folder", args.dst.display());
+        say!("error: `{}` is not a folder", args.dst.display());
         return ExitStatus::Usage;
     }
     let mut manifests = Vec::new();
@@ -19,7 +19,7 @@ pub fn check_manifest(args: &CheckArgs) -> ExitStatus {
         let m = match Manifest::read(path) {
             Ok(m) => m,
             Err(e) => {
-                eprintln!("error: {}", crate::batch::error_chain(&e));
+                say!("error: {}", crate::batch::error_chain(&e));
                 return ExitStatus::Usage;
             }
         };
@@ -27,11 +27,11 @@ pub fn check_manifest(args: &CheckArgs) -> ExitStatus {
             Ok(Some(key)) => signed_by.push(key),
             Ok(None) => {}
             Err(e @ manifest::ManifestError::Signature { .. }) => {
-                eprintln!("{}: {}", path.display(), crate::batch::error_chain(&e));
+                say!("{}: {}", path.display(), crate::batch::error_chain(&e));
                 signature_failed = true;
             }
             Err(e) => {
-                eprintln!("error: {}", crate::batch::error_chain(&e));
+                say!("error: {}", crate::batch::error_chain(&e));
                 return ExitStatus::Usage;
             }
         }
@@ -73,7 +73,7 @@ pub fn check_manifest(args: &CheckArgs) -> ExitStatus {
     };
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write the findings: {e}");
+            say!("error: cannot write the findings: {e}");
             return ExitStatus::Failure;
         }
     }

@@ -81,7 +81,7 @@ pub struct FindArgs {
 
 fn load(common: &KeyAndFiles) -> Result<Vec<Row>, ExitStatus> {
     let fail = |e: linkage::LinkageError| {
-        eprintln!("error: {}", crate::batch::error_chain(&e));
+        say!("error: {}", crate::batch::error_chain(&e));
         ExitStatus::Usage
     };
     let ids = linkage::read_identities(&common.identity).map_err(fail)?;
@@ -124,7 +124,7 @@ pub fn linkage(args: &LinkageArgs) -> ExitStatus {
                 Vec::new()
             };
             if found.is_empty() {
-                eprintln!("nothing found");
+                say!("nothing found");
                 return ExitStatus::Failure;
             }
             print(&found, a.common.format)

@@ -1,6 +1,6 @@
 //! `dicom-anonymizer plan`: the compiled plan as a table, or which rule decides an
 //! attribute and which rules it overrides; with `--sop-class`, also how the action
-//! resolves in that SOP class's IOD (the engine's own [`resolve`], so `plan` shows what
+//! resolves in that SOP class's IOD (the engine's own [`resolve`](crate::engine::resolve::resolve()), so `plan` shows what
 //! `run` does).
 
 use clap::Args;
@@ -86,7 +86,7 @@ fn conformance(args: &PlanArgs) -> ExitStatus {
     let entries = match args.profile.entries() {
         Ok(e) => e,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            say!("error: {msg}");
             return ExitStatus::Usage;
         }
     };

@@ -123,7 +123,7 @@ impl ProfileArgs {
         format: ErrorFormat,
     ) -> Result<(Plan, crate::source::SourceMap), ExitStatus> {
         let entries = self.entries().map_err(|msg| {
-            eprintln!("error: {msg}");
+            say!("error: {msg}");
             ExitStatus::Usage
         })?;
         let c = compile_or_report(&entries, format, false)?;

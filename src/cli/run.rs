@@ -204,22 +204,19 @@ pub fn run(args: &RunArgs) -> ExitStatus {
             walk::absolute(&args.src),
         );
         if q_abs.starts_with(&dst_abs) || q_abs.starts_with(&src_abs) {
-            eprintln!(
+            say!(
                 "error: the quarantine folder `{}` must be outside SRC and DST (rejected inputs still hold PHI)",
                 q.display()
             );
             return ExitStatus::Usage;
         }
     }
-    let inputs = match walk::discover_with(
-        &args.src,
-        &args.dst,
-        list.as_deref(),
-        shard,
-        walk::WalkOptions {
-            recursive: args.walk_type == WalkType::Batch,
-        },
-    ) {
+    let walk_options = walk::WalkOptions {
+        recursive: args.walk_type == WalkType::Batch,
+    };
+    // the inputs are handed to the workers as the walk finds them (nothing per file is
+    // kept for the whole run): `docs/performance.md`
+    let inputs = match walk::stream(&args.src, &args.dst, list.as_deref(), shard, walk_options) {
         Ok(i) => i,
         Err(e) => {
             say!("error: {}", escape_controls(&crate::batch::error_chain(&e)));
@@ -249,7 +246,16 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         shard,
         src: &args.src,
         dst: &args.dst,
-        inputs: &inputs,
+        source_writing: &|target: &std::path::Path| {
+            walk::source_writing(
+                &args.src,
+                &args.dst,
+                list.as_deref(),
+                shard,
+                walk_options,
+                target,
+            )
+        },
         dry_run: args.dry_run,
         overwrite: args.overwrite,
         hide_sources: args.rename == Rename::Uid,
@@ -314,24 +320,24 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     let deid = Deidentifier::new(&plan, &keys, policy);
     let batch =
         Batch::with_deidentifier(deid, options, &args.src, &args.dst).with_cancel(cancel.clone());
-    let progress = if !args.quiet && std::io::stderr().is_terminal() && inputs.len() > 1 {
-        let pb = indicatif::ProgressBar::new(inputs.len() as u64);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} files, {rate}/s, eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .with_key(
-                "rate",
-                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = w.write_str(&rate(s.per_sec()));
-                },
-            ),
-        );
-        pb
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    // the number of inputs is known only when the walk ends: a count and a rate
+    let progress =
+        if !args.quiet && std::io::stderr().is_terminal() && inputs_go_to_a_folder(&args.src) {
+            let pb = indicatif::ProgressBar::no_length();
+            pb.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {pos} files, {rate}/s")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+                    .with_key(
+                        "rate",
+                        |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = w.write_str(&rate(s.per_sec()));
+                        },
+                    ),
+            );
+            pb
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
     let start = Instant::now();
     let state = Mutex::new((Summary::default(), report.take(), false));
     let on_outcome = |o: &FileOutcome| {
@@ -380,10 +386,13 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         }
         progress.inc(1);
     };
-    if let Err(e) = batch.run(&inputs, &on_outcome) {
-        say!("error: cannot start worker threads: {e}");
-        return ExitStatus::Usage;
-    }
+    let not_started = match batch.run_stream(inputs, &on_outcome) {
+        Ok(n) => n,
+        Err(e) => {
+            say!("error: cannot start worker threads: {e}");
+            return ExitStatus::Usage;
+        }
+    };
     progress.finish_and_clear();
     let Ok((summary, mut report, report_failed)) = state.into_inner() else {
         return ExitStatus::Failure;
@@ -420,7 +429,6 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     };
     let interrupted = batch.cancelled();
     if interrupted {
-        let not_started = (inputs.len() as u64).saturating_sub(summary.total());
         say!(
             "interrupted: {not_started} input(s) not started; run the same command again to resume (outputs already there are skipped)"
         );

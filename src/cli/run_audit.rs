@@ -11,7 +11,7 @@ use crate::audit::linkage::{self, Header, LinkageWriter};
 use crate::audit::manifest::{self, Code, Manifest, ManifestBuilder, ProfileHash};
 use crate::audit::{Audit, Coverage, shard_path};
 use crate::engine::Keys;
-use crate::io::walk::{Input, Shard, absolute};
+use crate::io::walk::{Shard, absolute};
 use crate::plan::Plan;
 use crate::source::SourceMap;
 
@@ -40,7 +40,6 @@ pub struct AuditArgs {
 }
 
 /// What `run` knows when it builds the sinks.
-#[derive(Debug)]
 pub struct RunContext<'a> {
     pub plan: &'a Plan,
     pub sources: &'a SourceMap,
@@ -48,12 +47,23 @@ pub struct RunContext<'a> {
     pub shard: Option<Shard>,
     pub src: &'a Path,
     pub dst: &'a Path,
-    pub inputs: &'a [Input],
+    /// The source of the input whose output would be this absolute path, if any.
+    pub source_writing: &'a (dyn Fn(&Path) -> Option<PathBuf> + 'a),
     pub dry_run: bool,
     pub overwrite: bool,
     pub hide_sources: bool,
     /// Other files `run` writes (the report), to list as artifacts.
     pub report: Option<&'a Path>,
+}
+
+impl std::fmt::Debug for RunContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunContext")
+            .field("src", &self.src)
+            .field("dst", &self.dst)
+            .field("shard", &self.shard)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The sinks, and where their files go.
@@ -83,7 +93,7 @@ pub fn satisfied_codes(plan: &Plan) -> Vec<Code> {
 }
 
 fn usage(msg: impl std::fmt::Display) -> ExitStatus {
-    eprintln!("error: {msg}");
+    say!("error: {msg}");
     ExitStatus::Usage
 }
 
@@ -154,24 +164,13 @@ impl AuditArgs {
         .into_iter()
         .filter_map(|(what, p)| p.map(|p| (what, absolute(&p))))
         .collect();
-        for input in cx.inputs {
-            if let Input::File(job) = input {
-                // resolving every output (a dozen system calls each) only for the few
-                // that have the file name of an audit file
-                if !ours
-                    .iter()
-                    .any(|(_, p)| p.file_name() == job.dst.file_name())
-                {
-                    continue;
-                }
-                let out = absolute(&job.dst);
-                if let Some((what, p)) = ours.iter().find(|(_, p)| *p == out) {
-                    return Err(usage(format_args!(
-                        "the output of `{}` would be the {what} `{}`: choose another place for it",
-                        job.src.display(),
-                        p.display()
-                    )));
-                }
+        for (what, p) in &ours {
+            if let Some(src) = (cx.source_writing)(p) {
+                return Err(usage(format_args!(
+                    "the output of `{}` would be the {what} `{}`: choose another place for it",
+                    src.display(),
+                    p.display()
+                )));
             }
         }
         if let Some(key) = &self.sign {
@@ -277,9 +276,9 @@ impl Sinks {
         if let Some(l) = audit.linkage {
             let path = l.path().to_path_buf();
             match l.finish() {
-                Ok(rows) => eprintln!("linkage: {rows} mappings encrypted to `{}`", path.display()),
+                Ok(rows) => say!("linkage: {rows} mappings encrypted to `{}`", path.display()),
                 Err(e) => {
-                    eprintln!("error: {}", crate::batch::error_chain(&e));
+                    say!("error: {}", crate::batch::error_chain(&e));
                     ok = false;
                 }
             }
@@ -291,7 +290,7 @@ impl Sinks {
                 .map_err(std::io::Error::other)
                 .and_then(|json| std::fs::write(&path, json));
             if let Err(e) = written {
-                eprintln!(
+                say!(
                     "error: cannot write the coverage report `{}`: {e}",
                     path.display()
                 );
@@ -308,7 +307,7 @@ impl Sinks {
                 .collect();
             match m.finish(&path, arts, sign.as_deref()) {
                 Ok(m) if !manifest_asked => drop(m),
-                Ok(m) => eprintln!(
+                Ok(m) => say!(
                     "manifest: {} files{} in `{}`",
                     m.files.len(),
                     if m.signature.is_some() {
@@ -319,7 +318,7 @@ impl Sinks {
                     path.display()
                 ),
                 Err(e) => {
-                    eprintln!("error: {}", crate::batch::error_chain(&e));
+                    say!("error: {}", crate::batch::error_chain(&e));
                     ok = false;
                 }
             }

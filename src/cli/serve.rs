@@ -143,7 +143,7 @@ pub fn serve(args: &ServeArgs) -> ExitStatus {
     let config = match config(args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitStatus::Usage;
         }
     };
@@ -169,17 +169,17 @@ pub fn serve(args: &ServeArgs) -> ExitStatus {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         if let Err(e) = signal_hook::flag::register(signal, stop.clone()) {
-            eprintln!("error: cannot handle signal {signal}: {e}");
+            say!("error: cannot handle signal {signal}: {e}");
             return ExitStatus::Usage;
         }
     }
     match crate::serve::serve(config, Arc::new(library), stop) {
         Ok(summary) => {
-            eprintln!("{summary}");
+            say!("{summary}");
             ExitStatus::Success
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             ExitStatus::Usage
         }
     }
@@ -189,15 +189,15 @@ pub fn serve(args: &ServeArgs) -> ExitStatus {
 fn keys(path: Option<&std::path::Path>) -> Result<Keys, ExitStatus> {
     match path {
         Some(path) => Keys::from_file(path).map_err(|e| {
-            eprintln!("error: {}", crate::batch::error_chain(&e));
+            say!("error: {}", crate::batch::error_chain(&e));
             ExitStatus::Usage
         }),
         None => {
             let k = Keys::random().map_err(|e| {
-                eprintln!("error: {e}");
+                say!("error: {e}");
                 ExitStatus::Usage
             })?;
-            eprintln!(
+            say!(
                 "warning: no --key-file: a random key was made; new UIDs, pseudonyms and date shifts will not match any other run"
             );
             Ok(k)

@@ -70,7 +70,9 @@ pub enum ReadError {
     #[error("unreadable: UN element {tag} with undefined length at byte {offset}")]
     #[diagnostic(
         code(anon::io::read::undefined_length_un),
-        help("convert the file to implicit VR little endian (e.g. `dcmconv +ti`) and try again")
+        help(
+            "its items are implicit VR (CP-246); it is read as a sequence only where no item or sequence of defined length encloses it: convert the file to implicit VR little endian (e.g. `dcmconv +ti`) and try again"
+        )
     )]
     UndefinedLengthUn {
         /// The tag of the element.

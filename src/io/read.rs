@@ -15,6 +15,7 @@ mod bare;
 mod deflate;
 mod errors;
 mod loaded;
+mod un_sequence;
 
 pub(crate) use loaded::StreamedPixels;
 pub use loaded::{BareEncoding, HeldInMemory, InMemoryReason, Loaded, ReadMode, ReadOptions};
@@ -67,6 +68,14 @@ pub fn load(path: &Path, opts: &ReadOptions) -> Result<Loaded, ReadError> {
 /// positional). The entry point reads byte buffers through an anonymous temporary file
 /// with it, so that a buffer and a file on disk take exactly the same path.
 pub fn load_open(file: File, opts: &ReadOptions) -> Result<Loaded, ReadError> {
+    load_open_after(file, opts, 0)
+}
+
+/// At most this many UN sequences of undefined length are rewritten in one file.
+const MAX_UN_REWRITES: u32 = 16;
+
+/// [`load_open`] of a file in which `rewrites` UN sequences were rewritten already.
+fn load_open_after(file: File, opts: &ReadOptions, rewrites: u32) -> Result<Loaded, ReadError> {
     let md = file.metadata()?;
     if md.is_dir() {
         return Err(io::Error::from(io::ErrorKind::IsADirectory).into());
@@ -83,9 +92,9 @@ pub fn load_open(file: File, opts: &ReadOptions) -> Result<Loaded, ReadError> {
     let n = read_up_to(&mut r, &mut first)?;
     let first = first.get(..n).unwrap_or_default();
     let mut loaded = if first.get(128..132) == Some(b"DICM") {
-        load_part10(r, 128, file_len, opts).and_then(with_sop_uids)
+        load_part10(r, 128, file_len, opts, rewrites).and_then(with_sop_uids)
     } else if first.get(..4) == Some(b"DICM") {
-        load_part10(r, 0, file_len, opts).and_then(with_sop_uids)
+        load_part10(r, 0, file_len, opts, rewrites).and_then(with_sop_uids)
     } else if let Some(encoding) = detect_bare(first, file_len) {
         load_bare(r, encoding, file_len, opts).and_then(with_sop_uids)
     } else {
@@ -94,7 +103,10 @@ pub fn load_open(file: File, opts: &ReadOptions) -> Result<Loaded, ReadError> {
         })
     }?;
     if let Some(px) = loaded.pixel.as_mut() {
-        px.source_dev = dev;
+        // a rewritten file's pixel data is in its temporary file, whose device is set
+        if loaded.un_sequences == 0 {
+            px.source_dev = dev;
+        }
     }
     Ok(loaded)
 }
@@ -149,6 +161,7 @@ fn load_part10(
     meta_at: u64,
     file_len: u64,
     opts: &ReadOptions,
+    rewrites: u32,
 ) -> Result<Loaded, ReadError> {
     r.seek(SeekFrom::Start(meta_at + 4))?;
     scan::check_meta(&mut r, meta_at + 4, file_len).map_err(scan_error)?;
@@ -204,7 +217,16 @@ fn load_part10(
     // point no length has been checked against the file, and a forged one makes the
     // parser allocate and zero-fill it (4 GB and a minute for a 1 KB file, found by
     // fuzzing).
-    let report = scanned.map_err(scan_error)?;
+    let report = match scanned {
+        Err(scan::ScanError::UndefinedLengthUn {
+            tag,
+            offset,
+            convertible: true,
+        }) if rewrites < MAX_UN_REWRITES => {
+            return reread_un_sequence(r, (tag, offset), file_len, opts, rewrites);
+        }
+        other => other.map_err(scan_error)?,
+    };
     if report.dicomdir {
         return Err(ReadError::Dicomdir);
     }
@@ -265,6 +287,7 @@ fn load_part10(
                 ts_uid,
                 had_meta: true,
                 padding,
+                un_sequences: 0,
                 pixel: Some(StreamedPixels {
                     source: r.into_inner(),
                     // set by `load_open`, which has the file's metadata
@@ -302,10 +325,50 @@ fn load_part10(
                 ts_uid,
                 had_meta: true,
                 padding,
+                un_sequences: 0,
                 pixel: None,
             })
         }
     }
+}
+
+/// A file with a UN element of undefined length (implicit VR items, CP-246) that no
+/// defined-length item encloses: read whole (within `--max-in-memory`), the element
+/// rewritten as an explicit SQ (`un_sequence`), and the result read again from an
+/// anonymous temporary file by the ordinary path, structure walk included.
+fn reread_un_sequence(
+    mut r: PosReader,
+    (tag, offset): (Tag, u64),
+    file_len: u64,
+    opts: &ReadOptions,
+    rewrites: u32,
+) -> Result<Loaded, ReadError> {
+    guard(
+        file_len,
+        opts,
+        HeldInMemory::WholeFile(InMemoryReason::UnSequence),
+    )?;
+    let mut bytes = Vec::new();
+    r.seek(SeekFrom::Start(0))?;
+    r.read_to_end(&mut bytes)?;
+    let at = usize::try_from(offset).map_err(|_| ReadError::UndefinedLengthUn { tag, offset })?;
+    let rewritten = un_sequence::rewrite(&bytes, at).map_err(|what| ReadError::Malformed {
+        cause: crate::io::DicomCause::fixed(&format!(
+            "the UN element {tag} of undefined length at byte {offset} is not a sequence of implicit VR items: {what}"
+        )),
+    })?;
+    drop(bytes);
+    guard(
+        rewritten.len() as u64,
+        opts,
+        HeldInMemory::WholeFile(InMemoryReason::UnSequence),
+    )?;
+    let mut tmp = tempfile::tempfile()?;
+    io::Write::write_all(&mut tmp, &rewritten)?;
+    drop(rewritten);
+    let mut loaded = load_open_after(tmp, opts, rewrites + 1)?;
+    loaded.un_sequences += 1;
+    Ok(loaded)
 }
 
 /// True if the first data set element's VR bytes are not a VR while the header is a

@@ -62,6 +62,14 @@ pub struct FileOutcome {
     /// Warnings about a written output, like `burned-in-risk: ...` (a file to review).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// UN elements of undefined length read as sequences of implicit VR items (CP-246)
+    /// and written as SQ.
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub un_sequences_read: u32,
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The audit facts of one input that the plan was applied to.
@@ -104,6 +112,7 @@ impl FileOutcome {
             facts: None,
             trailing_zeros_dropped: 0,
             warnings: Vec::new(),
+            un_sequences_read: 0,
         }
     }
 

@@ -88,8 +88,14 @@ pub(crate) enum ScanError {
     Io(io::Error),
     /// The file ends inside an element; `offset` is where that element (or item) starts.
     Truncated { place: TruncatedIn, offset: u64 },
-    /// Explicit-VR UN element with undefined length.
-    UndefinedLengthUn { tag: Tag, offset: u64 },
+    /// Explicit-VR UN element with undefined length. `convertible`: little endian, and no
+    /// item or sequence of defined length encloses it (so that it can be rewritten as an
+    /// explicit SQ without breaking a length: `read::un_sequence`).
+    UndefinedLengthUn {
+        tag: Tag,
+        offset: u64,
+        convertible: bool,
+    },
     /// More than [`MAX_DEPTH`] nested sequences.
     TooDeep { offset: u64 },
     /// A structure the walk does not understand: the file is refused.
@@ -411,7 +417,15 @@ impl<R: Read + Seek> Walk<'_, R> {
         if header.len.is_undefined() || header.vr == VR::SQ {
             let pixel = tag == tags::PIXEL_DATA && header.len.is_undefined();
             if header.len.is_undefined() && header.vr == VR::UN && self.explicit && !pixel {
-                return Err(ScanError::UndefinedLengthUn { tag, offset: start });
+                let convertible = self.explicit_le
+                    && self.stack.iter().all(|f| match f {
+                        Frame::Seq { end, .. } | Frame::Item { end } => end.is_none(),
+                    });
+                return Err(ScanError::UndefinedLengthUn {
+                    tag,
+                    offset: start,
+                    convertible,
+                });
             }
             if self.seq_depth >= MAX_DEPTH {
                 return Err(ScanError::TooDeep { offset: start });

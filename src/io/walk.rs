@@ -3,8 +3,10 @@
 //! SRC is a file, a folder or a nested tree; the outputs mirror the relative paths
 //! under DST. Walk errors (unreadable folders, symlink loops) become failed inputs
 //! instead of being dropped. The order is sorted by relative path, so runs, reports
-//! and shards are deterministic. `--files-from` replaces the walk with a list, and
-//! `--shard K/N` keeps the inputs whose relative path hashes to shard K.
+//! and shards are deterministic. [`stream`] hands the inputs out while walking (what
+//! `run` uses: nothing per file is kept); [`discover`] collects them in a list.
+//! `--files-from` replaces the walk with a list, and `--shard K/N` keeps the inputs whose
+//! relative path hashes to shard K.
 //!
 //! This module never opens an input file; it also refuses a DST inside SRC, so a run
 //! can never write into its source.
@@ -226,6 +228,23 @@ pub fn discover_with(
     shard: Option<Shard>,
     options: WalkOptions,
 ) -> Result<Vec<Input>, WalkError> {
+    let mut inputs: Vec<Input> = stream(src, dst, files_from, shard, options)?.collect();
+    inputs.sort_by(|a, b| key(a).cmp(key(b)));
+    Ok(inputs)
+}
+
+/// The inputs of [`discover_with`], handed out while the walk goes on: nothing per file
+/// is kept (a run over millions of files holds only the folders being walked, each one's
+/// entries sorted). The order is the walk's: by relative path, as [`discover_with`]
+/// sorts them, except that a place the walk cannot read comes where the walk meets it.
+/// A `--files-from` list is sorted (and a path listed twice is one input).
+pub fn stream<'a>(
+    src: &'a Path,
+    dst: &'a Path,
+    files_from: Option<&[String]>,
+    shard: Option<Shard>,
+    options: WalkOptions,
+) -> Result<Box<dyn Iterator<Item = Input> + Send + 'a>, WalkError> {
     let meta = std::fs::metadata(src).map_err(|_| WalkError::NoSource(src.to_path_buf()))?;
     let src_abs = absolute(src);
     let dst_abs = absolute(dst);
@@ -254,105 +273,141 @@ pub fn discover_with(
         } else {
             dst.to_path_buf()
         };
-        return Ok(vec![Input::File(Job {
+        return Ok(Box::new(std::iter::once(Input::File(Job {
             src: src.to_path_buf(),
             rel: name,
             dst: out,
-        })]);
+        }))));
     }
-    let mut inputs = Vec::new();
-    match files_from {
-        Some(list) => {
-            for line in list {
-                let line = line.trim_end_matches(['\r', '\n']);
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let rel = PathBuf::from(line);
-                if rel.is_absolute()
-                    || rel
-                        .components()
-                        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-                {
-                    return Err(WalkError::FilesFromPath(line.to_string()));
-                }
-                let rel: PathBuf = rel
+    let in_shard = move |i: &Input| match (shard, i) {
+        (None, _) => true,
+        (Some(shard), Input::File(j)) => shard.contains(&j.rel),
+        (Some(shard), Input::Unreadable { path, .. }) => {
+            shard.contains(path.strip_prefix(src).unwrap_or(path))
+        }
+    };
+    if let Some(list) = files_from {
+        let mut rels = Vec::new();
+        for line in list {
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.trim().is_empty() {
+                continue;
+            }
+            let rel = PathBuf::from(line);
+            if rel.is_absolute()
+                || rel
                     .components()
-                    .filter(|c| matches!(c, Component::Normal(_)))
-                    .collect();
-                inputs.push(Input::File(Job {
-                    src: src.join(&rel),
-                    dst: dst.join(&rel),
-                    rel,
-                }));
+                    .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+            {
+                return Err(WalkError::FilesFromPath(line.to_string()));
             }
+            let rel: PathBuf = rel
+                .components()
+                .filter(|c| matches!(c, Component::Normal(_)))
+                .collect();
+            rels.push(rel);
         }
-        None => {
-            let mut walker = walkdir::WalkDir::new(src)
-                .follow_links(true)
-                .sort_by_file_name();
-            if !options.recursive {
-                walker = walker.max_depth(1);
-            }
-            // a link that leads into DST is not walked (nor is DST itself, when it is
-            // inside a folder linked from SRC)
-            let into_dst = |e: &walkdir::DirEntry| {
-                e.depth() > 0
-                    && (e.path_is_symlink() || e.file_type().is_dir())
-                    && absolute(e.path()).starts_with(&dst_abs)
-            };
-            for entry in walker.into_iter().filter_entry(|e| !into_dst(e)) {
-                match entry {
-                    Ok(e) if e.file_type().is_dir() => {}
-                    Ok(e) => {
-                        let rel = e
-                            .path()
-                            .strip_prefix(src)
-                            .map(Path::to_path_buf)
-                            .unwrap_or_default();
-                        inputs.push(Input::File(Job {
-                            src: e.path().to_path_buf(),
-                            dst: dst.join(&rel),
-                            rel,
-                        }));
-                    }
-                    Err(e) => {
-                        let path = e
-                            .path()
-                            .map(Path::to_path_buf)
-                            .unwrap_or_else(|| src.to_path_buf());
-                        let reason = if e.loop_ancestor().is_some() {
-                            "symbolic link loop".to_string()
-                        } else if let Some(io) = e.io_error() {
-                            match io.kind() {
-                                std::io::ErrorKind::PermissionDenied => {
-                                    "permission denied".to_string()
-                                }
-                                std::io::ErrorKind::NotFound => {
-                                    "broken symbolic link or file removed during the walk"
-                                        .to_string()
-                                }
-                                _ => io.to_string(),
-                            }
-                        } else {
-                            e.to_string()
-                        };
-                        inputs.push(Input::Unreadable { path, reason });
-                    }
+        rels.sort();
+        rels.dedup();
+        return Ok(Box::new(
+            rels.into_iter()
+                .map(move |rel| {
+                    Input::File(Job {
+                        src: src.join(&rel),
+                        dst: dst.join(&rel),
+                        rel,
+                    })
+                })
+                .filter(in_shard),
+        ));
+    }
+    let mut walker = walkdir::WalkDir::new(src)
+        .follow_links(true)
+        .sort_by_file_name();
+    if !options.recursive {
+        walker = walker.max_depth(1);
+    }
+    // a link that leads into DST is not walked (nor is DST itself, when it is inside a
+    // folder linked from SRC)
+    let into_dst = move |e: &walkdir::DirEntry| {
+        e.depth() > 0
+            && (e.path_is_symlink() || e.file_type().is_dir())
+            && absolute(e.path()).starts_with(&dst_abs)
+    };
+    let entries = walker.into_iter().filter_entry(move |e| !into_dst(e));
+    Ok(Box::new(
+        entries
+            .filter_map(move |entry| match entry {
+                Ok(e) if e.file_type().is_dir() => None,
+                Ok(e) => {
+                    let rel = e
+                        .path()
+                        .strip_prefix(src)
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
+                    Some(Input::File(Job {
+                        dst: dst.join(&rel),
+                        rel,
+                        src: e.into_path(),
+                    }))
                 }
+                Err(e) => Some(unreadable(src, &e)),
+            })
+            .filter(in_shard),
+    ))
+}
+
+/// The source of the input whose output (as [`stream`] names it) is `target`, an
+/// absolute path, if the run has one; without walking the tree.
+pub fn source_writing(
+    src: &Path,
+    dst: &Path,
+    files_from: Option<&[String]>,
+    shard: Option<Shard>,
+    options: WalkOptions,
+    target: &Path,
+) -> Option<PathBuf> {
+    let walked = std::fs::metadata(src).is_ok_and(|m| m.is_dir()) && files_from.is_none();
+    if !walked {
+        // one file, or a list: the inputs are at hand
+        return stream(src, dst, files_from, shard, options)
+            .ok()?
+            .find_map(|i| match i {
+                Input::File(j) if absolute(&j.dst) == target => Some(j.src),
+                _ => None,
+            });
+    }
+    let rel = target.strip_prefix(absolute(dst)).ok()?;
+    if rel.as_os_str().is_empty()
+        || (!options.recursive && rel.components().count() != 1)
+        || shard.is_some_and(|s| !s.contains(rel))
+    {
+        return None;
+    }
+    let candidate = src.join(rel);
+    candidate.is_file().then_some(candidate)
+}
+
+/// A place the walk could not read, as a failed input.
+fn unreadable(src: &Path, e: &walkdir::Error) -> Input {
+    let path = e
+        .path()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| src.to_path_buf());
+    let reason = if e.loop_ancestor().is_some() {
+        "symbolic link loop".to_string()
+    } else if let Some(io) = e.io_error() {
+        match io.kind() {
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::NotFound => {
+                "broken symbolic link or file removed during the walk".to_string()
             }
+            _ => io.to_string(),
         }
-    }
-    inputs.sort_by(|a, b| key(a).cmp(key(b)));
-    if let Some(shard) = shard {
-        inputs.retain(|i| match i {
-            Input::File(j) => shard.contains(&j.rel),
-            Input::Unreadable { path, .. } => {
-                shard.contains(path.strip_prefix(src).unwrap_or(path))
-            }
-        });
-    }
-    Ok(inputs)
+    } else {
+        e.to_string()
+    };
+    Input::Unreadable { path, reason }
 }
 
 fn key(i: &Input) -> &Path {

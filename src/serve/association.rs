@@ -93,7 +93,7 @@ pub(crate) fn handle(shared: &Shared, stream: TcpStream, peer: Option<SocketAddr
                 .counters
                 .refused_associations
                 .fetch_add(1, RELAXED);
-            eprintln!(
+            say!(
                 "association {id} from {shown_peer}: not established: {}",
                 wire(&e)
             );
@@ -107,7 +107,7 @@ pub(crate) fn handle(shared: &Shared, stream: TcpStream, peer: Option<SocketAddr
         .iter()
         .filter(|pc| pc.reason == PresentationContextResultReason::Acceptance)
         .count();
-    eprintln!(
+    say!(
         "association {id} from {calling}@{shown_peer}: accepted ({accepted} presentation contexts)"
     );
     let mut messages = 0u64;
@@ -115,7 +115,7 @@ pub(crate) fn handle(shared: &Shared, stream: TcpStream, peer: Option<SocketAddr
     loop {
         shared.set_busy(id, false);
         if shared.stopping() {
-            eprintln!("association {id}: closed for shutdown after {messages} messages");
+            say!("association {id}: closed for shutdown after {messages} messages");
             let _ = assoc.abort();
             return;
         }
@@ -132,7 +132,7 @@ pub(crate) fn handle(shared: &Shared, stream: TcpStream, peer: Option<SocketAddr
                 } else {
                     why
                 };
-                eprintln!("association {id} from {calling}: ended: {why}");
+                say!("association {id} from {calling}: ended: {why}");
                 let _ = assoc.abort();
                 return;
             }
@@ -141,7 +141,7 @@ pub(crate) fn handle(shared: &Shared, stream: TcpStream, peer: Option<SocketAddr
         let (context, reply) = match message {
             Message::Released => {
                 let _ = assoc.send(&Pdu::ReleaseRP);
-                eprintln!(
+                say!(
                     "association {id} from {calling}: released after {} messages",
                     messages - 1
                 );
@@ -153,7 +153,7 @@ pub(crate) fn handle(shared: &Shared, stream: TcpStream, peer: Option<SocketAddr
                     .counters
                     .aborted_associations
                     .fetch_add(1, RELAXED);
-                eprintln!("association {id} from {calling}: aborted by the peer");
+                say!("association {id} from {calling}: aborted by the peer");
                 return;
             }
             Message::Echo(cmd, context) => {
@@ -187,7 +187,7 @@ pub(crate) fn handle(shared: &Shared, stream: TcpStream, peer: Option<SocketAddr
                 .counters
                 .aborted_associations
                 .fetch_add(1, RELAXED);
-            eprintln!(
+            say!(
                 "association {id} from {calling}: cannot answer: {}",
                 wire(&e)
             );

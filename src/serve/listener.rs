@@ -164,7 +164,7 @@ pub fn serve(
     });
     if let Some(s) = &spool {
         if !s.is_empty() {
-            eprintln!(
+            say!(
                 "spool `{}`: {} instances waiting, resuming",
                 s.dir().display(),
                 s.len()
@@ -182,7 +182,7 @@ pub fn serve(
         }
         _ => None,
     };
-    eprintln!(
+    say!(
         "listening on {local} as {}{}",
         config.ae_title,
         if config.tls.is_some() { " (TLS)" } else { "" }
@@ -238,9 +238,7 @@ pub fn serve(
                                         .refused_associations
                                         .fetch_add(1, Ordering::Relaxed);
                                     let shown = peer.map(|p| p.to_string()).unwrap_or_default();
-                                    eprintln!(
-                                        "association {id} from {shown}: not established: {e}"
-                                    );
+                                    say!("association {id} from {shown}: not established: {e}");
                                     return;
                                 }
                             },
@@ -249,14 +247,14 @@ pub fn serve(
                     });
                 match spawned {
                     Ok(t) => threads.push(t),
-                    Err(e) => eprintln!("error: cannot start a thread for association {id}: {e}"),
+                    Err(e) => say!("error: cannot start a thread for association {id}: {e}"),
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(Duration::from_millis(10));
             }
             Err(e) => {
-                eprintln!("warning: accept failed: {e}");
+                say!("warning: accept failed: {e}");
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
@@ -266,7 +264,7 @@ pub fn serve(
         }
     }
     drop(listener);
-    eprintln!(
+    say!(
         "stopping: no new associations; finishing {} in flight",
         shared.active()
     );

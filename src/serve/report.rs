@@ -117,7 +117,7 @@ impl Reporter {
         }
         c.bytes.fetch_add(r.bytes, Ordering::Relaxed);
         if matches!(r.outcome, Outcome::Failed | Outcome::Rejected) {
-            eprintln!(
+            say!(
                 "{} from {}: {}: {}",
                 r.source,
                 r.calling_ae,

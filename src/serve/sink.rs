@@ -164,11 +164,11 @@ pub fn run_spool_sender(
             Ok(()) => {
                 backoff = retry;
                 if told_down {
-                    eprintln!("forward destination {} is back", forward.target());
+                    say!("forward destination {} is back", forward.target());
                     told_down = false;
                 }
                 if let Err(e) = spool.remove(&path) {
-                    eprintln!(
+                    say!(
                         "error: cannot remove `{}` from the spool: {e}",
                         path.display()
                     );
@@ -179,7 +179,7 @@ pub fn run_spool_sender(
             }
             Err(e) if e.is_transient() => {
                 if !told_down {
-                    eprintln!(
+                    say!(
                         "forward destination {} is down ({} waiting in the spool): {e}",
                         forward.target(),
                         spool.len()

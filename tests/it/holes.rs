@@ -211,7 +211,17 @@ fn the_residual_scan_searches_values_removed_at_every_depth() {
         let n = b.len();
         b[n - 100..n - 100 + value.len()].copy_from_slice(value.as_bytes());
         fs::write(&out, &b).unwrap();
-        let got = messages(&findings(&plan, &out, Some(&src)));
+        // scanned only when asked (`check --scan-pixels`)
+        assert_eq!(
+            messages(&findings(&plan, &out, Some(&src))),
+            Vec::<String>::new()
+        );
+        let got = messages(
+            &Checker::new(&plan)
+                .scan_pixels(true)
+                .check_file(&out, Some(&src))
+                .findings,
+        );
         assert_eq!(got.len(), 1, "{got:?}");
         let want = format!(
             "residual PHI: a value the plan takes out at {source_path} in the source is found in the file's bytes at byte {}",

@@ -886,21 +886,42 @@ fn part10(ts: &str, data_set: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn un_with_undefined_length_is_a_clear_error() {
-    // like pydicom's UN_sequence.dcm (not in the corpus)
+fn un_with_undefined_length_is_read_as_implicit_items_or_refused_clearly() {
+    // like pydicom's UN_sequence.dcm (not in the corpus): CP-246, the items are implicit VR
+    let mut un = explicit_header(0x0009, 0x1010, b"UN", u32::MAX);
+    un.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    un.extend_from_slice(&[0x08, 0x00, 0x00, 0x01, 4, 0, 0, 0, b'a', b'b', b'c', b'd']);
+    un.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+    un.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
     let mut ds = explicit_header(0x0008, 0x0016, b"UI", 26);
     ds.extend_from_slice(b"1.2.840.10008.5.1.4.1.1.7\0");
     ds.extend(explicit_header(0x0009, 0x0010, b"LO", 8));
     ds.extend_from_slice(b"CREATOR ");
-    ds.extend(explicit_header(0x0009, 0x1010, b"UN", u32::MAX));
-    ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
-    ds.extend_from_slice(&[0x08, 0x00, 0x00, 0x01, 4, 0, 0, 0, b'a', b'b', b'c', b'd']);
-    ds.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
-    ds.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    let head = ds.clone();
+    ds.extend_from_slice(&un);
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("un.dcm");
-    let file = part10("1.2.840.10008.1.2.1", &ds);
-    let un_at = file.len() - ds.len() + 34 + 16;
+    fs::write(&path, part10("1.2.840.10008.1.2.1", &ds)).unwrap();
+    let loaded = io::load(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(loaded.un_sequences_read(), 1);
+    let seq = loaded.object.get(Tag(0x0009, 0x1010)).unwrap();
+    assert_eq!(seq.vr(), dicom_core::VR::SQ);
+    let item = &seq.items().unwrap()[0];
+    let code = item.get(Tag(0x0008, 0x0100)).unwrap();
+    assert_eq!(
+        (code.vr(), code.to_str().unwrap().as_ref()),
+        (dicom_core::VR::SH, "abcd")
+    );
+
+    // inside an item of defined length the rewrite would break that length: refused
+    let mut nested = head;
+    nested.extend(explicit_header(0x0008, 0x1140, b"SQ", 8 + un.len() as u32));
+    nested.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0]);
+    nested.extend_from_slice(&(un.len() as u32).to_le_bytes());
+    let un_at_in_ds = nested.len();
+    nested.extend_from_slice(&un);
+    let file = part10("1.2.840.10008.1.2.1", &nested);
+    let un_at = file.len() - nested.len() + un_at_in_ds;
     fs::write(&path, file).unwrap();
     let err = io::load(&path, &ReadOptions::default()).unwrap_err();
     assert!(

@@ -281,3 +281,102 @@ fn a_data_set_without_sop_uids_is_refused() {
         io::load(&path, &ReadOptions::default()).unwrap();
     }
 }
+
+#[test]
+fn a_private_un_sequence_of_undefined_length_is_read_as_implicit_items() {
+    // CP-246: a private sequence written as UN of undefined length, its items implicit VR.
+    // DCMTK reads the name inside it; so must we, and the plan must reach it, in both read
+    // modes (here the pixel data after it is streamed from the rewritten copy)
+    let implicit = |g: u16, e: u16, v: &[u8]| {
+        let mut b = Vec::new();
+        b.extend(g.to_le_bytes());
+        b.extend(e.to_le_bytes());
+        b.extend((v.len() as u32).to_le_bytes());
+        b.extend_from_slice(v);
+        b
+    };
+    let mut un = Vec::new();
+    un.extend([0x09, 0x00, 0x10, 0x10]);
+    un.extend(b"UN\0\0\xFF\xFF\xFF\xFF");
+    un.extend(b"\xFE\xFF\x00\xE0\xFF\xFF\xFF\xFF");
+    un.extend(implicit(0x0010, 0x0010, b"Hidden^Secret"));
+    un.extend(implicit(0x0010, 0x0020, b"MRN99887"));
+    un.extend(b"\xFE\xFF\x0D\xE0\0\0\0\0\xFE\xFF\xDD\xE0\0\0\0\0");
+    let mut rest = ex(0x0009, 0x0010, b"LO", b"ACME");
+    rest.extend(un);
+    rest.extend(ex(0x0010, 0x0010, b"PN", b"Doe^John"));
+    rest.extend(ex(0x0028, 0x0002, b"US", &1u16.to_le_bytes()));
+    rest.extend(ex(0x0028, 0x0010, b"US", &2u16.to_le_bytes()));
+    rest.extend(ex(0x0028, 0x0011, b"US", &2u16.to_le_bytes()));
+    rest.extend(ex(0x0028, 0x0100, b"US", &8u16.to_le_bytes()));
+    rest.extend([0xE0, 0x7F, 0x10, 0x00]);
+    rest.extend(b"OB\0\0");
+    rest.extend(4u32.to_le_bytes());
+    rest.extend([1, 2, 3, 4]);
+    let ds = with_uids(&rest);
+    let bytes = raw::simple(raw::EXPLICIT_LE, raw::SC_IMAGE, SOP_INSTANCE, &ds);
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    let path = file(&src, "un.dcm", &bytes);
+    // the independent reader sees the name inside the sequence
+    let dump = std::process::Command::new("dcmdump").arg(&path).output();
+    match dump {
+        Ok(d) => assert!(String::from_utf8_lossy(&d.stdout).contains("Hidden^Secret")),
+        Err(_) => crate::support::skipped("dcmdump"),
+    }
+    for forced in [false, true] {
+        let loaded = io::load(&path, &options(1 << 30, forced)).unwrap();
+        assert_eq!(loaded.un_sequences_read(), 1);
+        let seq = loaded.object.get(Tag(0x0009, 0x1010)).unwrap();
+        let item = &seq.items().unwrap()[0];
+        assert_eq!(
+            item.get(Tag(0x0010, 0x0010)).unwrap().to_str().unwrap(),
+            "Hidden^Secret"
+        );
+    }
+    // the whole file is held: the bound applies
+    let err = io::load(&path, &options(64, false)).unwrap_err();
+    assert!(matches!(err, ReadError::TooLarge { .. }), "{err}");
+
+    // kept by `private keep`: the plan applies inside, nothing of the patient is left
+    let profile = file(
+        tmp.path(),
+        "p.anon",
+        b"include builtin:basic\nprivate keep\n",
+    );
+    let report = tmp.path().join("report.jsonl");
+    let out = tmp.path().join("out");
+    bin()
+        .args(["run", "-q", "--profile"])
+        .arg(&profile)
+        .arg("--key-file")
+        .arg(key(tmp.path()))
+        .arg("--report")
+        .arg(&report)
+        .arg(&src)
+        .arg(&out)
+        .assert()
+        .success();
+    let line = fs::read_to_string(&report).unwrap();
+    assert!(line.contains("\"un_sequences_read\":1"), "{line}");
+    let written = fs::read(out.join("un.dcm")).unwrap();
+    for secret in [&b"Hidden"[..], b"Secret", b"MRN99887", b"Doe^John"] {
+        assert!(
+            !written.windows(secret.len()).any(|w| w == secret),
+            "{}",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    let obj = dicom_object::open_file(out.join("un.dcm")).unwrap();
+    let seq = obj.get(Tag(0x0009, 0x1010)).unwrap();
+    assert_eq!(seq.vr(), dicom_core::VR::SQ);
+    assert_eq!(
+        obj.get(Tag(0x7FE0, 0x0010))
+            .unwrap()
+            .to_bytes()
+            .unwrap()
+            .as_ref(),
+        [1, 2, 3, 4]
+    );
+}

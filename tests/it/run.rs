@@ -739,3 +739,82 @@ fn a_closed_pipe_ends_quietly() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// The streamed run (walk → bounded queue → workers, as `run` does it) gives every input
+/// the outcome the listed run gives it, once; a cancelled one starts none and counts them.
+#[test]
+fn the_streamed_run_has_the_outcomes_of_the_listed_run() {
+    use dicom_anonymizer::batch::{Batch, RunOptions};
+    use dicom_anonymizer::engine::{Engine, Keys};
+    use dicom_anonymizer::io::report::FileOutcome;
+    use dicom_anonymizer::io::walk;
+    use std::sync::Mutex;
+
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    std::fs::create_dir_all(src.join("a/b")).unwrap();
+    let files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/data/corpus/files"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .take(24)
+        .collect();
+    for (i, f) in files.iter().enumerate() {
+        let folder = if i % 3 == 0 {
+            src.join("a/b")
+        } else {
+            src.clone()
+        };
+        std::fs::copy(f, folder.join(format!("f{i:02}.dcm"))).unwrap();
+    }
+    std::fs::write(src.join("a/not-dicom.txt"), b"hello").unwrap();
+    let dst = d.path().join("out");
+    let plan = profile::compile(&[Entry::Builtin("basic".into())])
+        .plan
+        .unwrap();
+    let keys = Keys::from_bytes(b"streamed run test key, not secret");
+    let options = RunOptions {
+        dry_run: true,
+        jobs: 2,
+        ..RunOptions::default()
+    };
+    let summary = |o: &FileOutcome| {
+        (
+            o.source.clone(),
+            o.outcome,
+            o.error.clone(),
+            o.counts.clone(),
+        )
+    };
+    let listed = Mutex::new(Vec::new());
+    let inputs = walk::discover(&src, &dst, None, None).unwrap();
+    Batch::new(Engine::new(&plan, &keys), options.clone(), &src, &dst)
+        .run(&inputs, &|o| listed.lock().unwrap().push(summary(o)))
+        .unwrap();
+    let streamed = Mutex::new(Vec::new());
+    let batch = Batch::new(Engine::new(&plan, &keys), options.clone(), &src, &dst);
+    let stream = walk::stream(&src, &dst, None, None, walk::WalkOptions::default()).unwrap();
+    let not_started = batch
+        .run_stream(stream, &|o| streamed.lock().unwrap().push(summary(o)))
+        .unwrap();
+    assert_eq!(not_started, 0);
+    let (mut listed, mut streamed) = (listed.into_inner().unwrap(), streamed.into_inner().unwrap());
+    listed.sort_by(|a, b| a.0.cmp(&b.0));
+    streamed.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(listed.len(), 25);
+    assert_eq!(streamed, listed);
+    // the walk's order is the sorted order of `discover`
+    let walked: Vec<_> = walk::stream(&src, &dst, None, None, walk::WalkOptions::default())
+        .unwrap()
+        .collect();
+    assert_eq!(walked, inputs);
+
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let batch = Batch::new(Engine::new(&plan, &keys), options, &src, &dst).with_cancel(cancel);
+    let stream = walk::stream(&src, &dst, None, None, walk::WalkOptions::default()).unwrap();
+    let seen = Mutex::new(0);
+    let not_started = batch
+        .run_stream(stream, &|_| *seen.lock().unwrap() += 1)
+        .unwrap();
+    assert_eq!((not_started, *seen.lock().unwrap()), (25, 0));
+}

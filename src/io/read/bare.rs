@@ -94,6 +94,7 @@ pub(super) fn load_bare(
         ts_uid: encoding.uid().to_owned(),
         had_meta: false,
         padding: file_len - report.data_end,
+        un_sequences: 0,
         pixel: None,
     })
 }

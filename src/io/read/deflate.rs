@@ -105,6 +105,7 @@ pub(super) fn load_deflated(
         ts_uid,
         had_meta: true,
         padding: inflated_len - report.data_end,
+        un_sequences: 0,
         pixel: None,
     })
 }

@@ -8,7 +8,7 @@ pub(super) fn scan_error(e: ScanError) -> ReadError {
     match e {
         ScanError::Io(source) => ReadError::Io { source },
         ScanError::Truncated { place, offset } => ReadError::Truncated { place, offset },
-        ScanError::UndefinedLengthUn { tag, offset } => {
+        ScanError::UndefinedLengthUn { tag, offset, .. } => {
             ReadError::UndefinedLengthUn { tag, offset }
         }
         ScanError::TooDeep { offset } => ReadError::TooDeep {

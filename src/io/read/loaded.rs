@@ -6,7 +6,7 @@ use dicom_object::{FileDicomObject, InMemDicomObject};
 use std::fmt;
 use std::fs::File;
 
-/// Options for [`load`].
+/// Options for [`load`](crate::io::read::load).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Largest number of bytes held in memory for one file: the whole file for an
@@ -63,6 +63,9 @@ pub enum InMemoryReason {
     /// A root element above (7FE0,0010) before the pixel data, or two root Pixel Data
     /// elements: `read_until(PixelData)` would stop too early.
     UnusualLayout,
+    /// A UN element of undefined length was rewritten as a sequence (its items are
+    /// implicit VR): the file is read again, whole, from the rewritten bytes.
+    UnSequence,
     /// The structure walk met something it does not understand. No longer produced: such a
     /// file is refused (its lengths cannot be checked before parsing).
     PreScanFailed,
@@ -78,6 +81,9 @@ impl fmt::Display for InMemoryReason {
                 "implicit VR data set under an explicit VR transfer syntax"
             }
             InMemoryReason::UnusualLayout => "unusual element order around the pixel data",
+            InMemoryReason::UnSequence => {
+                "a UN element of undefined length, read as a sequence of implicit VR items"
+            }
             InMemoryReason::PreScanFailed => "the structure walk could not follow the file",
         })
     }
@@ -134,7 +140,7 @@ impl BareEncoding {
     }
 }
 
-/// A loaded file, ready for the engine and then for [`write`](super::write::write).
+/// A loaded file, ready for the engine and then for [`write`](crate::io::write::write()).
 ///
 /// `Debug` shows the mode and counts only, never values.
 pub struct Loaded {
@@ -149,6 +155,8 @@ pub struct Loaded {
     pub(crate) had_meta: bool,
     /// Zero bytes after the last element, dropped (for the report).
     pub(crate) padding: u64,
+    /// UN elements of undefined length read as implicit VR items (rewritten as SQ).
+    pub(crate) un_sequences: u32,
     pub(crate) pixel: Option<StreamedPixels>,
 }
 
@@ -176,6 +184,7 @@ impl Loaded {
             had_meta: true,
             padding: 0,
             pixel: None,
+            un_sequences: 0,
         }
     }
 
@@ -212,6 +221,12 @@ impl Loaded {
     /// set, not written. For a deflated file, counted in inflated bytes.
     pub fn trailing_padding(&self) -> u64 {
         self.padding
+    }
+
+    /// How many UN elements of undefined length were read as sequences of implicit VR
+    /// items (CP-246), for the report.
+    pub fn un_sequences_read(&self) -> u32 {
+        self.un_sequences
     }
 
     /// Number of pixel data value bytes left in the source (streamed files only).

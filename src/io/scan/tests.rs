@@ -136,8 +136,12 @@ fn undefined_length_un_is_reported() {
     v.extend_from_slice(&u32::MAX.to_le_bytes());
     item(&mut v, 0xE000, u32::MAX);
     match run_explicit(&v) {
-        Err(ScanError::UndefinedLengthUn { tag, offset }) => {
-            assert_eq!((tag, offset), (Tag(0x0009, 0x1010), 0))
+        Err(ScanError::UndefinedLengthUn {
+            tag,
+            offset,
+            convertible,
+        }) => {
+            assert_eq!((tag, offset, convertible), (Tag(0x0009, 0x1010), 0, true))
         }
         other => panic!("{other:?}"),
     }
