@@ -24,6 +24,7 @@
 //!
 //! This module never reads or writes files: `cli/convert.rs` does.
 
+mod lines;
 mod read;
 mod write;
 
@@ -314,6 +315,27 @@ pub struct Converted {
 /// ```
 pub fn json_to_anon(json_text: &str, source_name: &str) -> Result<String, ConvertErrors> {
     convert(json_text, source_name).map(|c| c.text)
+}
+
+/// [`json_to_anon`] for rules applied as they are (`--extra-rules`): the rules one a
+/// line in document order, without comments, and for each line the line of the JSON file
+/// where its entry starts, for [`crate::profile::Entry::Converted`] (so that `plan`,
+/// `lint` and every diagnostic cite the JSON file's own lines). The same rules as
+/// [`json_to_anon`]'s, with the same precedence (rules of one tag keep their order).
+pub fn json_to_anon_with_lines(
+    json_text: &str,
+    source_name: &str,
+) -> Result<(String, Vec<u32>), ConvertErrors> {
+    convert(json_text, source_name)?;
+    let fail = |errors: Vec<ConvertError>| ConvertErrors {
+        source_name: source_name.to_string(),
+        errors,
+    };
+    let (_, rules, _) = read(json_text).map_err(fail)?;
+    Ok(write::print_with_lines(
+        &rules,
+        &lines::value_lines(json_text),
+    ))
 }
 
 /// [`json_to_anon`], with the compiler's warnings on the converted rules.

@@ -69,6 +69,9 @@ struct SourceFile {
     origin: Origin,
     text: Arc<str>,
     line_starts: Arc<[u32]>,
+    /// For text converted from another file: the line of that file each line stands
+    /// for (1-based, by 0-based line of the text); plans and locations cite those.
+    shown_lines: Option<Arc<[u32]>>,
 }
 
 /// All profile sources of one compilation.
@@ -102,7 +105,24 @@ impl SourceMap {
             origin,
             text,
             line_starts: line_starts.into(),
+            shown_lines: None,
         });
+        id
+    }
+
+    /// [`SourceMap::add`] for text converted from another file (`--extra-rules`): line
+    /// `i` of `text` (0-based) stands for line `shown_lines[i]` of that file, which is
+    /// what [`SourceMap::location`] cites.
+    pub fn add_converted(
+        &mut self,
+        name: impl Into<String>,
+        text: impl Into<Arc<str>>,
+        shown_lines: Vec<u32>,
+    ) -> FileId {
+        let id = self.add(name, Origin::Virtual, text);
+        if let Some(f) = self.files.last_mut() {
+            f.shown_lines = Some(shown_lines.into());
+        }
         id
     }
 
@@ -167,7 +187,12 @@ impl SourceMap {
     /// `name:line` of the start of a span, as shown in plans.
     pub fn location(&self, span: Span) -> String {
         let (line, _) = self.line_col(span.file, span.start);
-        format!("{}:{}", self.name(span.file), line)
+        let shown = self
+            .file(span.file)
+            .and_then(|f| f.shown_lines.as_ref())
+            .and_then(|l| l.get(line.saturating_sub(1) as usize).copied())
+            .unwrap_or(line);
+        format!("{}:{}", self.name(span.file), shown)
     }
 
     pub fn ids(&self) -> impl Iterator<Item = FileId> + '_ {

@@ -32,13 +32,14 @@ pub struct ProfileArgs {
 }
 
 /// The profiles given with `--profile`, or the built-in default (basic, then extra
-/// unless `no_extra`).
+/// unless `no_extra`, then the pixel signatures).
 pub fn profile_entries(profiles: &[String], no_extra: bool) -> Vec<Entry> {
     if profiles.is_empty() {
         let mut e = vec![Entry::Builtin("basic".into())];
         if !no_extra {
             e.push(Entry::Builtin("extra".into()));
         }
+        e.push(Entry::Builtin("pixel-signatures".into()));
         e
     } else {
         profiles.iter().map(|p| Entry::from_arg(p)).collect()
@@ -90,11 +91,12 @@ impl ProfileArgs {
             let shown = json.display().to_string();
             let text = crate::small_file::read_text(json, crate::small_file::MAX_PROFILE_BYTES)
                 .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-            let anon = crate::convert::json_to_anon(&text, &shown)
+            let (anon, lines) = crate::convert::json_to_anon_with_lines(&text, &shown)
                 .map_err(|errors| super::convert::render(&errors).trim_end().to_string())?;
-            entries.push(Entry::Text {
+            entries.push(Entry::Converted {
                 name: shown,
                 text: anon,
+                lines,
             });
         }
         if self.keep_private {

@@ -30,6 +30,50 @@ pub(super) fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
+/// One rule as a statement.
+fn statement(r: &OldRule, span: Span) -> String {
+    print::print_item(&ItemKind::Rule(Rule {
+        selector: Spanned::new(Selector::Tag(r.pattern.to_string()), span),
+        action: Spanned::new(r.action.word.to_string(), span),
+        args: r
+            .args
+            .iter()
+            .map(|a| Spanned::new(Arg::Str(a.clone()), span))
+            .collect(),
+    }))
+}
+
+/// The rules in document order, one a line, and for each line the line of the JSON
+/// document where its entry starts (`lines`, by path; a path without one takes its
+/// nearest enclosing value's line).
+pub(super) fn print_with_lines(
+    rules: &[OldRule],
+    lines: &HashMap<JsonPath, u32>,
+) -> (String, Vec<u32>) {
+    let mut map = SourceMap::new();
+    let span = Span::new(map.add("", Origin::Virtual, ""), 0, 0);
+    let line_of = |path: &JsonPath| {
+        let mut p = path.as_str();
+        loop {
+            if let Some(l) = lines.get(&JsonPath(p.to_string())) {
+                return *l;
+            }
+            match p.rfind(['[', '.']) {
+                Some(i) if i > 0 => p = p.get(..i).unwrap_or("$"),
+                _ => return 1,
+            }
+        }
+    };
+    let mut text = String::new();
+    let mut shown = Vec::with_capacity(rules.len());
+    for r in rules {
+        text.push_str(&statement(r, span));
+        text.push('\n');
+        shown.push(line_of(&r.path));
+    }
+    (text, shown)
+}
+
 /// Prints the rules (with `warnings` as comments above their rule), returning the text
 /// and, for each printed rule line (1-based), the JSON path it came from.
 pub(super) fn print_rules(
@@ -40,20 +84,7 @@ pub(super) fn print_rules(
 ) -> (String, HashMap<u32, JsonPath>) {
     let mut map = SourceMap::new();
     let span = Span::new(map.add(source_name, Origin::Virtual, ""), 0, 0);
-    let statements: Vec<String> = rules
-        .iter()
-        .map(|r| {
-            print::print_item(&ItemKind::Rule(Rule {
-                selector: Spanned::new(Selector::Tag(r.pattern.to_string()), span),
-                action: Spanned::new(r.action.word.to_string(), span),
-                args: r
-                    .args
-                    .iter()
-                    .map(|a| Spanned::new(Arg::Str(a.clone()), span))
-                    .collect(),
-            }))
-        })
-        .collect();
+    let statements: Vec<String> = rules.iter().map(|r| statement(r, span)).collect();
     let column = statements
         .iter()
         .map(|s| s.chars().count() + 2)

@@ -30,6 +30,13 @@ pub enum Entry {
     Builtin(String),
     /// Text made up by the caller (e.g. a rule given on the command line).
     Text { name: String, text: String },
+    /// Text converted from another file (`--extra-rules`): line `i` of `text` (0-based)
+    /// stands for line `lines[i]` of the file `name`, which plans and diagnostics cite.
+    Converted {
+        name: String,
+        text: String,
+        lines: Vec<u32>,
+    },
 }
 
 impl Entry {
@@ -89,6 +96,15 @@ pub fn load(entries: &[Entry], map: &mut SourceMap, diags: &mut Diagnostics) -> 
                 let key = Key::Virtual(name.clone());
                 if loader.seen.insert(key.clone()) {
                     let id = loader.map.add(name.clone(), Origin::Virtual, text.as_str());
+                    loader.load_text(key, id, None);
+                }
+            }
+            Entry::Converted { name, text, lines } => {
+                let key = Key::Virtual(name.clone());
+                if loader.seen.insert(key.clone()) {
+                    let id = loader
+                        .map
+                        .add_converted(name.clone(), text.as_str(), lines.clone());
                     loader.load_text(key, id, None);
                 }
             }

@@ -442,3 +442,62 @@ fn cli_prints_warnings_and_succeeds() {
         "{stdout}"
     );
 }
+
+#[test]
+fn extra_rules_cite_the_json_files_own_lines_and_mean_the_same() {
+    // `--extra-rules` compiles each rule on the line of the JSON file where its entry
+    // starts: the plan is the one `convert` gives, and every origin points at a JSON line
+    // that names the rule's tag
+    let mut checked = 0;
+    for entry in std::fs::read_dir(corpus()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") || file_name(&path).starts_with("err") {
+            continue;
+        }
+        let json = std::fs::read_to_string(&path).unwrap();
+        let (Ok(sorted), Ok(aligned)) = (
+            json_to_anon(&json, "x.json"),
+            convert::json_to_anon_with_lines(&json, "x.json"),
+        ) else {
+            continue;
+        };
+        let (aligned, lines) = aligned;
+        let a = compile("x.json", &sorted);
+        let compiled = profile::compile(&[profile::Entry::Converted {
+            name: "x.json".into(),
+            text: aligned,
+            lines,
+        }]);
+        assert!(!compiled.diagnostics.has_errors());
+        let b = compiled.plan.unwrap();
+        let json_lines: Vec<&str> = json.lines().collect();
+        for rule in b.all_rules() {
+            let TagPattern::Exact(tag) = rule.pattern else {
+                continue;
+            };
+            let strip = |d: dicom_anonymizer::plan::Decision<'_>| d.action().clone();
+            assert_eq!(
+                strip(a.decide(tag, None)),
+                strip(b.decide(tag, None)),
+                "{tag}"
+            );
+            let line: usize = rule.origin.rsplit(':').next().unwrap().parse().unwrap();
+            // the entry starts there (an array entry may spread over the next lines)
+            let text = json_lines[line - 1..]
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            let group = format!("{:04x}", tag.group());
+            assert!(
+                text.contains(&group),
+                "{}: line {line} for {tag}: {text}",
+                file_name(&path)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "{checked}");
+}
