@@ -210,6 +210,7 @@ impl<'a> Batch<'a> {
             read: Some(instance.read_mode()),
             facts: Some(Box::new(instance.facts().clone())),
             trailing_zeros_dropped: instance.trailing_padding(),
+            warnings: instance.warnings().to_vec(),
             un_sequences_read: instance.un_sequences_read(),
         };
         let fail = |mut o: FileOutcome, why: String| {

@@ -68,6 +68,9 @@ use crate::io::walk::absolute;
 use crate::io::{ReadError, write};
 use crate::plan::Plan;
 
+mod pixels;
+pub use pixels::{BURNED_IN_RISK, OnBurnedIn};
+
 /// What the run decides per instance beyond the plan.
 ///
 /// Today: how files are read. This is where rejection rules (an instance likely to
@@ -79,9 +82,17 @@ use crate::plan::Plan;
 pub struct Policy {
     /// How sources are read (memory bound, streaming).
     pub read: ReadOptions,
+    /// What happens to an instance that may carry burned-in text no pixel rule cleans.
+    pub on_burned_in: OnBurnedIn,
 }
 
 impl Policy {
+    /// The policy with this burned-in rule (`run --on-burned-in`).
+    pub fn with_on_burned_in(mut self, on: OnBurnedIn) -> Self {
+        self.on_burned_in = on;
+        self
+    }
+
     /// The policy with these read options.
     pub fn with_read(mut self, read: ReadOptions) -> Self {
         self.read = read;
@@ -182,9 +193,15 @@ pub struct Instance {
     loaded: Loaded,
     counts: Counts,
     facts: InputFacts,
+    warnings: Vec<String>,
 }
 
 impl Instance {
+    /// Warnings for the report line (`burned-in-risk: ...`).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
     /// The de-identified file meta and data set (without a streamed Pixel Data).
     pub fn object(&self) -> &FileDicomObject<InMemDicomObject> {
         &self.loaded.object
@@ -294,6 +311,11 @@ impl<'a> Deidentifier<'a> {
                 text(meta.transfer_syntax()),
             )
         };
+        // pixel rules and the burned-in risk are read from the original values
+        let original = (
+            self.engine.pixel_match(&loaded.object),
+            crate::engine::pixel::burned_in_risk(&loaded.object),
+        );
         let mut applied = self
             .engine
             .apply_file(&mut loaded.object)
@@ -314,8 +336,15 @@ impl<'a> Deidentifier<'a> {
         if deletes_pixel {
             loaded.drop_streamed_pixel_data();
         }
-        // policy steps (rejects, pixel rules, linkage) go here: they see the loaded
-        // source and the de-identified object, and may stop the instance
+        let keeps_pixels = loaded.streamed_pixel_bytes().is_some()
+            || loaded
+                .object
+                .get(dicom_dictionary_std::tags::PIXEL_DATA)
+                .is_some();
+        let step = self.pixel_step(&mut loaded, original, keeps_pixels)?;
+        if step.regions > 0 {
+            *counts.entry("pixel-blackout".to_string()).or_insert(0) += step.regions as u64;
+        }
         Ok(Instance {
             loaded,
             counts,
@@ -324,6 +353,7 @@ impl<'a> Deidentifier<'a> {
                 transfer_syntax,
                 applied: facts,
             },
+            warnings: step.warning.into_iter().collect(),
         })
     }
 
@@ -367,7 +397,26 @@ impl<'a> Deidentifier<'a> {
         {
             return Err(Stopped::read(ReadError::Dicomdir));
         }
-        self.engine.apply_file(obj).map_err(Stopped::apply)
+        let original = (
+            self.engine.pixel_match(obj),
+            crate::engine::pixel::burned_in_risk(obj),
+        );
+        let applied = self.engine.apply_file(obj).map_err(Stopped::apply)?;
+        // the pixel step and the policy, as for a file: on the object itself
+        let keeps_pixels = obj.get(dicom_dictionary_std::tags::PIXEL_DATA).is_some();
+        if original.0.matched() || (keeps_pixels && original.1.is_some()) {
+            let ts_uid = obj
+                .meta()
+                .transfer_syntax()
+                .trim_end_matches(['\0', ' '])
+                .to_string();
+            let placeholder = FileDicomObject::new_empty_with_meta(obj.meta().clone());
+            let mut loaded = Loaded::held(std::mem::replace(obj, placeholder), ts_uid);
+            let step = self.pixel_step(&mut loaded, original, keeps_pixels);
+            *obj = loaded.object;
+            step?;
+        }
+        Ok(applied)
     }
 
     /// De-identifies `src` into `dst` (a file path; its folder is created) as `run` does:
@@ -390,6 +439,7 @@ impl<'a> Deidentifier<'a> {
             read: Some(instance.read_mode()),
             facts: Some(Box::new(instance.facts.clone())),
             trailing_zeros_dropped: instance.trailing_padding(),
+            warnings: instance.warnings().to_vec(),
             un_sequences_read: instance.un_sequences_read(),
         };
         let out_abs = match dst.file_name() {

@@ -28,6 +28,7 @@ pub mod documents;
 pub mod error;
 pub mod facts;
 pub mod keyed;
+pub mod pixel;
 pub mod resolve;
 pub mod sr;
 mod walk;

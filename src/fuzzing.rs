@@ -52,13 +52,14 @@ pub fn compile_profile(data: &[u8]) -> CompileOutcome {
     }
 }
 
-/// The built-in default plan (basic + extra), compiled once.
+/// The built-in default plan (basic + extra + pixel signatures), compiled once.
 fn default_plan() -> Option<&'static Plan> {
     static PLAN: OnceLock<Option<Plan>> = OnceLock::new();
     PLAN.get_or_init(|| {
         profile::compile(&[
             Entry::Builtin("basic".into()),
             Entry::Builtin("extra".into()),
+            Entry::Builtin("pixel-signatures".into()),
         ])
         .plan
     })

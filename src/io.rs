@@ -61,6 +61,7 @@ mod copy;
 #[doc(hidden)]
 pub mod differential;
 mod error;
+pub mod pixel;
 mod posread;
 pub mod read;
 pub mod report;

@@ -20,6 +20,7 @@ mod action;
 pub mod condition;
 mod options;
 pub mod params;
+pub mod pixel;
 mod scoped;
 mod specialise;
 mod table;
@@ -148,6 +149,8 @@ pub struct Plan {
     tables: Vec<std::sync::Arc<LookupTable>>,
     /// path and VR rules, in load order
     scoped: Vec<ScopedRule>,
+    /// `pixel blackout` statements, in load order
+    pixel: Vec<pixel::PixelRule>,
     /// what an instance may claim, per outcome of the conditions (computed by the
     /// compiler; empty without conditions, or with too many to try every outcome)
     variant_claims: HashMap<condition::Outcome, Claims>,
@@ -196,6 +199,7 @@ impl PlanBuilder {
                 rejects: Vec::new(),
                 tables: Vec::new(),
                 scoped: Vec::new(),
+                pixel: Vec::new(),
                 variant_claims: HashMap::new(),
                 cache: specialise::Cache::default(),
             },

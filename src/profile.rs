@@ -154,9 +154,11 @@ impl Profile {
         }
     }
 
-    /// The built-in default of `run`: `basic`, then `extra`.
+    /// The built-in default of `run`: `basic`, then `extra`, then `pixel-signatures`.
     pub fn default_profile() -> Profile {
-        Profile::builtin("basic").then(Profile::builtin("extra"))
+        Profile::builtin("basic")
+            .then(Profile::builtin("extra"))
+            .then(Profile::builtin("pixel-signatures"))
     }
 
     /// This profile, then `later` (which overrides it).

@@ -92,9 +92,11 @@ fn conformance(args: &PlanArgs) -> ExitStatus {
     };
     let compiled = crate::profile::compile(&entries);
     super::print_diagnostics(&compiled.diagnostics, &compiled.sources, args.error_format);
-    if let Err(status) =
-        super::write_stdout(&crate::profile::conformance::render(&compiled.conformance))
-    {
+    let mut text = crate::profile::conformance::render(&compiled.conformance);
+    if let Some(plan) = &compiled.plan {
+        text.push_str(&pixel_conformance(plan));
+    }
+    if let Err(status) = super::write_stdout(&text) {
         return status;
     }
     if compiled.plan.is_some() {
@@ -102,6 +104,26 @@ fn conformance(args: &PlanArgs) -> ExitStatus {
     } else {
         ExitStatus::Usage
     }
+}
+
+/// What `plan --conformance` says about pixel data: the pixel rules, and when an output
+/// claims Clean Pixel Data (113101).
+fn pixel_conformance(plan: &crate::plan::Plan) -> String {
+    let rules = plan.pixel_rules();
+    let conditional = rules.iter().filter(|r| r.condition.is_some()).count();
+    let regions: usize = rules.iter().map(|r| r.regions.len()).sum();
+    let mut out = format!(
+        "pixel rules: {} ({} under a condition, {} rectangles)\n",
+        rules.len(),
+        conditional,
+        regions
+    );
+    if rules.is_empty() {
+        out.push_str("  113101 Clean Pixel Data Option: never claimed (no pixel rule)\n");
+    } else {
+        out.push_str("  113101 Clean Pixel Data Option: claimed per instance, when every rectangle of a pixel rule that matches it lies in its image and was blacked out (Burned In Annotation (0028,0301) then NO)\n");
+    }
+    out
 }
 
 /// A SOP class named on the command line.

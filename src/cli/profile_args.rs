@@ -32,13 +32,14 @@ pub struct ProfileArgs {
 }
 
 /// The profiles given with `--profile`, or the built-in default (basic, then extra
-/// unless `no_extra`).
+/// unless `no_extra`, then the pixel signatures).
 pub fn profile_entries(profiles: &[String], no_extra: bool) -> Vec<Entry> {
     if profiles.is_empty() {
         let mut e = vec![Entry::Builtin("basic".into())];
         if !no_extra {
             e.push(Entry::Builtin("extra".into()));
         }
+        e.push(Entry::Builtin("pixel-signatures".into()));
         e
     } else {
         profiles.iter().map(|p| Entry::from_arg(p)).collect()

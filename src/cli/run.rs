@@ -42,6 +42,9 @@ pub struct RunArgs {
     /// Do everything except writing outputs
     #[arg(long)]
     pub dry_run: bool,
+    /// An instance that may carry burned-in text no pixel rule cleans: by default one marked Burned In Annotation YES is rejected and a screen-capture class (secondary capture, ultrasound, video) not marked NO is written and flagged `burned-in-risk`; `reject` rejects both, `warn` writes and flags both, `keep` writes both unflagged
+    #[arg(long, value_name = "POLICY", value_parser = ["reject", "warn", "keep"])]
+    pub on_burned_in: Option<String>,
     /// Replace outputs that exist (otherwise they are skipped, so running again resumes)
     #[arg(long)]
     pub overwrite: bool,
@@ -265,7 +268,14 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         max_in_memory_bytes: args.max_in_memory,
         ..ReadOptions::default()
     };
-    let policy = Policy::default().with_read(read.clone());
+    let on_burned_in = args
+        .on_burned_in
+        .as_deref()
+        .and_then(crate::deid::OnBurnedIn::from_name)
+        .unwrap_or_default();
+    let policy = Policy::default()
+        .with_read(read.clone())
+        .with_on_burned_in(on_burned_in);
     let options = RunOptions {
         overwrite: args.overwrite,
         dry_run: args.dry_run,
@@ -365,6 +375,10 @@ pub fn run(args: &RunArgs) -> ExitStatus {
             }),
             _ => {}
         }
+        let written = matches!(o.outcome, Outcome::Written | Outcome::WouldWrite);
+        for w in o.warnings.iter().filter(|_| written) {
+            progress.suspend(|| say!("{}: warning: {}", shown(&o.source), escape_controls(w)));
+        }
         if let Some(w) = s.1.as_mut() {
             if writeln!(w, "{}", o.to_json_line()).is_err() {
                 s.2 = true;
@@ -390,11 +404,17 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     } else {
         format!("{} written", summary.written)
     };
-    let rejected = if summary.rejected > 0 {
+    let mut rejected = if summary.rejected > 0 {
         format!(", {} rejected", summary.rejected)
     } else {
         String::new()
     };
+    if summary.burned_in_risk > 0 {
+        rejected.push_str(&format!(
+            ", {} flagged burned-in-risk (review them)",
+            summary.burned_in_risk
+        ));
+    }
     let mut why_skipped = Vec::new();
     if summary.not_dicom > 0 {
         why_skipped.push(format!("{} not DICOM", summary.not_dicom));

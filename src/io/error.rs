@@ -329,6 +329,16 @@ pub enum WriteError {
         cause: DicomCause,
     },
 
+    /// The pixel data could not be blacked out while writing (a frame that does not
+    /// decode); the output is incomplete and must be discarded.
+    #[error("could not black out the pixel data")]
+    #[diagnostic(code(anon::io::write::pixel))]
+    Pixel {
+        /// Why.
+        #[source]
+        cause: super::pixel::PixelError,
+    },
+
     /// The source file is shorter than when it was read, so the pixel data cannot be copied.
     #[error(
         "the source file changed since it was read (pixel data: expected {expected} bytes, copied {copied})"

@@ -293,6 +293,7 @@ fn load_part10(
                     // set by `load_open`, which has the file's metadata
                     source_dev: 0,
                     range,
+                    edit: None,
                 }),
             })
         }

@@ -59,6 +59,9 @@ pub struct FileOutcome {
     /// Zero bytes after the last element of the input (trailing padding), dropped.
     #[serde(skip_serializing_if = "is_zero")]
     pub trailing_zeros_dropped: u64,
+    /// Warnings about a written output, like `burned-in-risk: ...` (a file to review).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// UN elements of undefined length read as sequences of implicit VR items (CP-246)
     /// and written as SQ.
     #[serde(skip_serializing_if = "is_zero_u32")]
@@ -108,6 +111,7 @@ impl FileOutcome {
             read: None,
             facts: None,
             trailing_zeros_dropped: 0,
+            warnings: Vec::new(),
             un_sequences_read: 0,
         }
     }
@@ -161,6 +165,8 @@ pub struct Summary {
     pub rejected: u64,
     pub failed: u64,
     pub bytes: u64,
+    /// Written (or would be) with a `burned-in-risk` warning: files to review.
+    pub burned_in_risk: u64,
 }
 
 impl Summary {
@@ -181,6 +187,10 @@ impl Summary {
             Outcome::Failed => self.failed += 1,
         }
         self.bytes += o.bytes;
+        let written = matches!(o.outcome, Outcome::Written | Outcome::WouldWrite);
+        if written && o.warnings.iter().any(|w| w.starts_with("burned-in-risk")) {
+            self.burned_in_risk += 1;
+        }
     }
 
     pub fn total(&self) -> u64 {

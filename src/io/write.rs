@@ -9,6 +9,7 @@
 //! It writes only to the `File` it is given, from that file's current position. Creating
 //! the temporary file and renaming it is the caller's job.
 
+use super::pixel::{self, PixelEdit};
 use super::read::{Loaded, StreamedPixels, Ts, charset_of};
 use super::{DicomCause, SafeUid, WriteError};
 use dicom_core::DataElement;
@@ -295,6 +296,9 @@ impl<W: Write> Write for Counting<W> {
 
 /// The encoded header of the root Pixel Data element of a streamed file.
 fn pixel_header(px: &StreamedPixels, ts: &Ts) -> Result<Vec<u8>, WriteError> {
+    if let Some(PixelEdit::Decode(edit)) = &px.edit {
+        return Ok(pixel::native_header(edit).map_err(pixel_error)?.0);
+    }
     let range = &px.range;
     let len = range.value_end - range.value_start;
     let odd = !range.encapsulated && len % 2 == 1;
@@ -331,9 +335,26 @@ fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteEr
         source,
         source_dev,
         range,
+        edit,
     } = px;
     let len = range.value_end - range.value_start;
-    let copied = super::copy::copy_range(&source, source_dev, range.value_start, len, out)?;
+    let copied = match &edit {
+        None => super::copy::copy_range(&source, source_dev, range.value_start, len, out)?,
+        Some(PixelEdit::Native { layout, regions }) => {
+            let mut src = pixel::FileRange {
+                file: &source,
+                dev: source_dev,
+                base: range.value_start,
+            };
+            pixel::copy_with_blackout(&mut src, len, out, layout.all_ranges(regions))?
+        }
+        Some(PixelEdit::Decode(edit)) => {
+            let written =
+                pixel::write_decoded(edit, &source, range.value_start, range.value_end, out)
+                    .map_err(pixel_error)?;
+            return Ok((len, written));
+        }
+    };
     if copied != len {
         return Err(WriteError::SourceChanged {
             expected: len,
@@ -352,4 +373,8 @@ fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteEr
         out.write_all(&end)?;
     }
     Ok((copied, copied + end.len() as u64))
+}
+
+fn pixel_error(e: pixel::PixelError) -> WriteError {
+    WriteError::Pixel { cause: e }
 }

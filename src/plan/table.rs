@@ -152,5 +152,15 @@ impl Plan {
             }
             out.push_str("}\n");
         }
+        for p in &self.pixel {
+            let regions: Vec<String> = p.regions.iter().map(|r| r.to_string()).collect();
+            let stmt = format!("pixel blackout {}", regions.join(", "));
+            match &p.condition {
+                None => out.push_str(&format!("{stmt}  # {}\n", p.origin)),
+                Some((_, text)) => {
+                    out.push_str(&format!("when {text} {{\n    {stmt}  # {}\n}}\n", p.origin))
+                }
+            }
+        }
     }
 }

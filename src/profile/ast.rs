@@ -76,6 +76,17 @@ pub enum ItemKind {
     Reject(Reject),
     /// `when CONDITION { ... }`: a block of statements, nested as written.
     When(When),
+    /// `pixel blackout (X, Y, W, H), ...`
+    Pixel(Vec<Spanned<RegionText>>),
+}
+
+/// `(X, Y, W, H)` as written (signed, so that a negative size can be reported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegionText {
+    pub x: i64,
+    pub y: i64,
+    pub width: i64,
+    pub height: i64,
 }
 
 /// `table NAME "FILE.csv" key COLUMN value COLUMN`

@@ -4,7 +4,9 @@
 //! works without any file next to it. `basic` and the option profiles are generated
 //! from the standard's tables in `data/standard/` by `tests/it/profiles.rs`
 //! (`UPDATE_PROFILES=1 cargo test --test it profiles`), which also checks row for row
-//! that they agree with those tables; `extra` is written by hand. See docs/profiles.md.
+//! that they agree with those tables; `extra` is written by hand; `pixel-signatures` is
+//! generated from pydicom/deid's signature list by `scripts/gen-pixel-signatures.py`
+//! (`tests/it/pixel.rs` checks it is current). See docs/profiles.md.
 
 /// One embedded profile.
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +77,11 @@ pub const BUILTINS: &[Builtin] = &[
         name: "clean-graphics",
         text: include_str!("../../profiles/clean-graphics.anon"),
         summary: "Clean Graphics Option: graphic annotation text kept, cleaned",
+    },
+    Builtin {
+        name: "pixel-signatures",
+        text: include_str!("../../profiles/pixel-signatures.anon"),
+        summary: "regions of burned-in text of known devices, blacked out (generated from pydicom/deid's deid.dicom, MIT)",
     },
 ];
 

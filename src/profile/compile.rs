@@ -188,6 +188,7 @@ impl Compiler<'_> {
             ItemKind::Rule(rule) => self.rule(file, rule),
             ItemKind::When(w) => self.when(file, item.span, w),
             ItemKind::Reject(r) => self.reject(item.span, r),
+            ItemKind::Pixel(regions) => self.pixel(item.span, regions),
             ItemKind::Table(t) => self.table(file, item.span, t),
         }
     }
@@ -500,7 +501,7 @@ fn count_rules(items: &[Item]) -> usize {
     items
         .iter()
         .map(|i| match &i.kind {
-            ItemKind::Rule(_) | ItemKind::Reject(_) => 1,
+            ItemKind::Rule(_) | ItemKind::Reject(_) | ItemKind::Pixel(_) => 1,
             ItemKind::When(w) => count_rules(&w.items),
             _ => 0,
         })

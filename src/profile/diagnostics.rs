@@ -129,6 +129,10 @@ codes! {
     NeverHolds = "anon::lint::never_holds", Warning;
     /// A `when` block without rules.
     BlockChangesNothing = "anon::lint::block_changes_nothing", Warning;
+    /// A `pixel blackout` rectangle with a negative position or a size below 1.
+    PixelRegion = "anon::compile::pixel_region", Error;
+    /// A `pixel blackout` rectangle that reaches past the Rows/Columns its condition pins.
+    PixelRegionOutside = "anon::lint::pixel_region_outside", Warning;
     /// A private element selected by its number instead of by its creator.
     PrivateByNumber = "anon::lint::private_by_number", Warning;
 }

@@ -49,6 +49,17 @@ pub fn print_item(item: &ItemKind) -> String {
             quote(&r.reason.node)
         ),
         ItemKind::When(w) => format!("when {} {{", print_cond(&w.condition.node)),
+        ItemKind::Pixel(regions) => format!(
+            "pixel blackout {}",
+            regions
+                .iter()
+                .map(|r| format!(
+                    "({}, {}, {}, {})",
+                    r.node.x, r.node.y, r.node.width, r.node.height
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 

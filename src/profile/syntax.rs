@@ -14,8 +14,8 @@ use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
 use super::ast::{
-    Arg, CmpOp, Cond, Disposition, IncludeTarget, Item, ItemKind, Literal, Profile, Reject,
-    Rule as AstRule, Selector, Spanned, TableDecl, When,
+    Arg, CmpOp, Cond, Disposition, IncludeTarget, Item, ItemKind, Literal, Profile, RegionText,
+    Reject, Rule as AstRule, Selector, Spanned, TableDecl, When,
 };
 use super::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
@@ -207,6 +207,30 @@ fn to_item(file: FileId, pair: Pair<'_, Rule>, diags: &mut Diagnostics) -> Optio
                 key: text("key", diags)?,
                 value: text("value", diags)?,
             })
+        }
+        Rule::pixel_stmt => {
+            let regions = pair
+                .clone()
+                .into_inner()
+                .filter(|p| p.as_rule() == Rule::region)
+                .map(|r| {
+                    let num = |tag| {
+                        tagged(&r, tag)
+                            .and_then(|p| p.as_str().parse::<i64>().ok())
+                            .unwrap_or(i64::MAX)
+                    };
+                    Spanned::new(
+                        RegionText {
+                            x: num("x"),
+                            y: num("y"),
+                            width: num("w"),
+                            height: num("h"),
+                        },
+                        span_of(file, &r),
+                    )
+                })
+                .collect();
+            ItemKind::Pixel(regions)
         }
         Rule::reject_stmt => {
             let c = child(&pair, Rule::condition)?;

@@ -406,6 +406,7 @@ fn manifest_reports_exactly_the_files_changed_removed_or_added() {
     let plan = profile::compile(&[
         Entry::Builtin("basic".into()),
         Entry::Builtin("extra".into()),
+        Entry::Builtin("pixel-signatures".into()),
     ])
     .plan
     .unwrap();

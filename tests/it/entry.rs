@@ -49,6 +49,7 @@ fn bytes_dataset_and_file_agree_with_run_on_every_corpus_file() {
     let plan = profile::compile(&[
         Entry::Builtin("basic".into()),
         Entry::Builtin("extra".into()),
+        Entry::Builtin("pixel-signatures".into()),
     ])
     .plan
     .unwrap();

@@ -22,6 +22,7 @@ mod holes;
 mod io;
 mod language;
 mod oracle;
+mod pixel;
 mod profiles;
 mod reader;
 mod reader_bounds;

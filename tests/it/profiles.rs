@@ -920,8 +920,18 @@ fn retain_safe_private_keeps_table_e_3_10_1() {
 #[test]
 fn default_profile_is_basic_then_extra() {
     let entries = profile_entries(&[], false);
-    assert_eq!(entries, [builtin("basic"), builtin("extra")]);
-    assert_eq!(profile_entries(&[], true), [builtin("basic")]);
+    assert_eq!(
+        entries,
+        [
+            builtin("basic"),
+            builtin("extra"),
+            builtin("pixel-signatures")
+        ]
+    );
+    assert_eq!(
+        profile_entries(&[], true),
+        [builtin("basic"), builtin("pixel-signatures")]
+    );
     let plan = compile_clean(&entries);
     for tag in [
         Tag(0x0008, 0x0012),
@@ -948,13 +958,13 @@ fn every_shipped_profile_lints_clean() {
         .iter()
         .map(|b| format!("builtin:{}", b.name))
         .collect();
-    assert_eq!(names.len(), 2 + 1 + OPTION_COLUMNS.len());
+    assert_eq!(names.len(), 3 + 1 + OPTION_COLUMNS.len());
     // the profiles that stand alone
     assert_cmd::Command::cargo_bin("dicom-anonymizer")
         .unwrap()
         .arg("lint")
         .arg("--deny-warnings")
-        .args(["builtin:basic", "builtin:extra"])
+        .args(["builtin:basic", "builtin:extra", "builtin:pixel-signatures"])
         .assert()
         .success()
         .stderr("");

@@ -167,9 +167,27 @@ pub(crate) struct StreamedPixels {
     /// remembered per device: `io::copy`).
     pub(crate) source_dev: u64,
     pub(crate) range: scan::PixelRange,
+    /// Regions to black out on the way (see [`Loaded::black_out`]).
+    pub(crate) edit: Option<crate::io::pixel::PixelEdit>,
 }
 
 impl Loaded {
+    /// A file already in memory (the library's `dataset` entry point), for the steps that
+    /// work on a [`Loaded`] (pixel blackout).
+    pub(crate) fn held(object: FileDicomObject<InMemDicomObject>, ts_uid: String) -> Loaded {
+        Loaded {
+            object,
+            mode: ReadMode::InMemory {
+                reason: InMemoryReason::Forced,
+            },
+            ts_uid,
+            had_meta: true,
+            padding: 0,
+            pixel: None,
+            un_sequences: 0,
+        }
+    }
+
     /// How the data is held.
     pub fn how(&self) -> ReadMode {
         self.mode

@@ -75,7 +75,10 @@ impl Compiler<'_> {
                 ItemKind::Option(_) => Some("option"),
                 ItemKind::Table(_) => Some("table"),
                 ItemKind::Accept(_) => Some("accept"),
-                ItemKind::Rule(_) | ItemKind::When(_) | ItemKind::Reject(_) => None,
+                ItemKind::Rule(_)
+                | ItemKind::When(_)
+                | ItemKind::Reject(_)
+                | ItemKind::Pixel(_) => None,
             };
             match what {
                 Some(what) => self.diags.push(
@@ -194,5 +197,92 @@ impl Compiler<'_> {
         let guard = self.guards.last().map(|g| g.0);
         self.paths.push((scope.clone(), rule.selector.span));
         self.builder.scoped(scope, action, origin, guard);
+    }
+}
+
+impl Compiler<'_> {
+    /// `pixel blackout (X, Y, W, H), ...`: each rectangle checked (whole numbers, a
+    /// positive size; a warning when it leaves the Rows × Columns the condition pins).
+    pub(super) fn pixel(
+        &mut self,
+        span: Span,
+        regions: &[Spanned<crate::profile::ast::RegionText>],
+    ) {
+        let guard = self.guards.last().map(|g| (g.1.clone(), g.2.clone()));
+        let (rows, cols) = guard
+            .as_ref()
+            .map(|(c, _)| (pinned(c, ROWS), pinned(c, COLUMNS)))
+            .unwrap_or((None, None));
+        let mut out = Vec::with_capacity(regions.len());
+        for r in regions {
+            let t = r.node;
+            let fits = |v: i64| u32::try_from(v).is_ok();
+            if t.width <= 0 || t.height <= 0 || t.x < 0 || t.y < 0 {
+                self.diags.push(
+                    Diagnostic::new(Code::PixelRegion, "a rectangle needs a position of at least 0 and a size of at least 1")
+                        .label(r.span, "negative or empty")
+                        .help("write `(X, Y, WIDTH, HEIGHT)` in pixels from the top left corner, like `(0, 0, 640, 48)`"),
+                );
+                continue;
+            }
+            if !(fits(t.x) && fits(t.y) && fits(t.width) && fits(t.height)) {
+                self.diags.push(
+                    Diagnostic::new(Code::PixelRegion, "a rectangle larger than any image")
+                        .label(r.span, "too large")
+                        .help("coordinates and sizes are at most 4294967295 pixels"),
+                );
+                continue;
+            }
+            let region = crate::plan::pixel::Region::new(
+                t.x as u32,
+                t.y as u32,
+                t.width as u32,
+                t.height as u32,
+            );
+            let past_cols = cols.is_some_and(|c| t.x + t.width > c);
+            let past_rows = rows.is_some_and(|rws| t.y + t.height > rws);
+            if past_cols || past_rows {
+                let what = match (past_cols, past_rows) {
+                    (true, true) => format!(
+                        "the image is {} × {} pixels",
+                        cols.unwrap_or(0),
+                        rows.unwrap_or(0)
+                    ),
+                    (true, false) => format!("the image has {} columns", cols.unwrap_or(0)),
+                    _ => format!("the image has {} rows", rows.unwrap_or(0)),
+                };
+                self.diags.push(
+                    Diagnostic::new(Code::PixelRegionOutside, "this rectangle reaches outside the image its condition selects")
+                        .label(r.span, what)
+                        .help("the part outside is ignored, and an instance does not claim Clean Pixel Data (113101) for a rectangle that lies wholly outside; check the coordinates"),
+                );
+            }
+            out.push(region);
+        }
+        if out.is_empty() {
+            return;
+        }
+        let origin = self.origin(span);
+        self.builder.pixel(crate::plan::pixel::PixelRule {
+            condition: guard.map(|(c, t)| (c, Arc::from(t.as_str()))),
+            regions: out,
+            origin,
+        });
+    }
+}
+
+const ROWS: dicom_core::Tag = dicom_core::Tag(0x0028, 0x0010);
+const COLUMNS: dicom_core::Tag = dicom_core::Tag(0x0028, 0x0011);
+
+/// The value `c` requires of `tag` (`Rows == 720` in a chain of `and`).
+fn pinned(c: &Condition, tag: dicom_core::Tag) -> Option<i64> {
+    use crate::plan::condition::{NumOp, Test};
+    match c {
+        Condition::All(cs) => cs.iter().find_map(|c| pinned(c, tag)),
+        Condition::Value(t, Test::Number(NumOp::Eq, n)) if *t == tag && n.fract() == 0.0 => {
+            Some(*n as i64)
+        }
+        Condition::Value(t, Test::Equals(s)) if *t == tag => s.trim().parse().ok(),
+        _ => None,
     }
 }
