@@ -35,21 +35,30 @@ pub(crate) struct Clipped {
 /// The first value of a numeric (US, IS) element; a standard element stored as UN holds
 /// raw bytes (US: 2 bytes little endian, IS: text).
 fn number(obj: &InMemDicomObject, tag: Tag) -> Option<u64> {
+    use dicom_core::PrimitiveValue as P;
     let e = obj.get(tag)?;
-    if let Ok(v) = e.value().to_int::<u64>() {
-        return Some(v);
-    }
-    let bytes = e.value().to_bytes().ok()?;
-    match bytes.as_ref() {
-        [a, b] => Some(u64::from(u16::from_le_bytes([*a, *b]))),
-        text => std::str::from_utf8(text)
-            .ok()?
-            .trim_matches(['\0', ' '])
+    let parse_text = |text: &str| -> Option<u64> {
+        text.trim_matches(['\0', ' '])
             .split('\\')
             .next()?
+            .trim_matches(['\0', ' '])
             .parse()
-            .ok(),
+            .ok()
+    };
+    match e.value().primitive()? {
+        // a value given as text (a data set built in memory, IS): its digits, padded or not
+        P::Str(s) => return parse_text(s),
+        P::Strs(s) => return parse_text(s.first()?),
+        // raw bytes: a standard element stored as UN
+        P::U8(bytes) => {
+            return match bytes.as_slice() {
+                [a, b] => Some(u64::from(u16::from_le_bytes([*a, *b]))),
+                text => parse_text(std::str::from_utf8(text).ok()?),
+            };
+        }
+        _ => {}
     }
+    e.value().to_int::<u64>().ok()
 }
 
 fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
@@ -278,5 +287,25 @@ mod tests {
         assert_eq!(l.frame_bits(), 6 * 2 * 8);
         let c = l.clip(&Region::new(1, 0, 2, 1)).unwrap();
         assert_eq!(l.frame_ranges(&[c]), vec![(0, 8 * 8)]);
+    }
+
+    #[test]
+    fn numbers_as_binary_as_padded_text_and_as_raw_un_bytes() {
+        use dicom_core::{DataElement, PrimitiveValue, VR};
+        let obj = InMemDicomObject::from_element_iter([
+            DataElement::new(Tag(0x0028, 0x0002), VR::US, PrimitiveValue::from("1 ")),
+            DataElement::new(Tag(0x0028, 0x0010), VR::US, PrimitiveValue::from(480u16)),
+            DataElement::new(
+                Tag(0x0028, 0x0011),
+                VR::UN,
+                PrimitiveValue::U8(vec![0x80, 0x02].into()),
+            ),
+            DataElement::new(Tag(0x0028, 0x0008), VR::IS, PrimitiveValue::from("12\\3")),
+        ]);
+        assert_eq!(number(&obj, Tag(0x0028, 0x0002)), Some(1));
+        assert_eq!(number(&obj, Tag(0x0028, 0x0010)), Some(480));
+        assert_eq!(number(&obj, Tag(0x0028, 0x0011)), Some(640));
+        assert_eq!(number(&obj, Tag(0x0028, 0x0008)), Some(12));
+        assert_eq!(number(&obj, Tag(0x0028, 0x0100)), None);
     }
 }
