@@ -168,8 +168,9 @@ class Profile:
 
     @classmethod
     def default(cls) -> "Profile":
-        """The built-in default of ``run``: ``builtin:basic`` then ``builtin:extra``."""
-        return cls([("builtin", "basic", ""), ("builtin", "extra", "")])
+        """The built-in default of ``run``: ``builtin:basic``, ``builtin:extra``, then
+        ``builtin:pixel-signatures``."""
+        return cls([("builtin", "basic", ""), ("builtin", "extra", ""), ("builtin", "pixel-signatures", "")])
 
     def then(self, later: "Profile") -> "Profile":
         """This profile, then ``later`` (which overrides it)."""
@@ -326,7 +327,8 @@ def _split_rules(rules: Optional[Rules]) -> Tuple[str, List[Tuple[Tuple[int, ...
 
 def _profile_sources(profile: Union[None, Profile, PathLike, Sequence[Any]]) -> Tuple[_Source, ...]:
     if profile is None:
-        return (("builtin", "basic", ""), ("builtin", "extra", ""))
+        # the CLI's default profile (Profile::default_profile): basic, extra, the pixel signatures
+        return (("builtin", "basic", ""), ("builtin", "extra", ""), ("builtin", "pixel-signatures", ""))
     if isinstance(profile, Profile):
         return profile._sources
     if isinstance(profile, (str, os.PathLike)):
