@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use dicom_core::Tag;
 
+use super::condition::Values;
 use super::{Condition, Plan, PlanBuilder};
 pub use crate::io::pixel::Region;
 
@@ -60,12 +61,16 @@ impl Plan {
         &self.pixel
     }
 
-    /// The pixel rules whose conditions hold; `value(tag)` gives the original values of a
-    /// top-level element (as for [`Condition::holds`]).
-    pub fn pixel_regions(&self, value: &dyn Fn(Tag) -> Option<Vec<String>>) -> PixelMatch {
+    /// The pixel rules whose conditions hold; `text(tag)` gives the original text of a
+    /// top-level element (`None`: absent), read once per tag.
+    pub fn pixel_regions(&self, text: &dyn Fn(Tag) -> Option<String>) -> PixelMatch {
         let mut m = PixelMatch::default();
+        let values = Values::of(&self.pixel_tags, text);
         for rule in &self.pixel {
-            let holds = rule.condition.as_ref().is_none_or(|(c, _)| c.holds(value));
+            let holds = rule
+                .condition
+                .as_ref()
+                .is_none_or(|(c, _)| c.holds(&values));
             if !holds {
                 continue;
             }
