@@ -30,6 +30,7 @@ mod reports;
 mod resume;
 mod run;
 mod safety;
+mod scale;
 mod serve;
 mod study;
 mod support;
