@@ -169,7 +169,11 @@ fn large(out: &Path, mb: u64, encapsulated: bool) {
         VR::UI,
         &format!("{ROOT}.9.0"),
     );
-    put_str(&mut obj, tags::SAMPLES_PER_PIXEL, VR::US, "1");
+    obj.put(DataElement::new(
+        tags::SAMPLES_PER_PIXEL,
+        VR::US,
+        PrimitiveValue::from(1u16),
+    ));
     put_str(
         &mut obj,
         tags::PHOTOMETRIC_INTERPRETATION,

@@ -404,7 +404,9 @@ impl<'a> Deidentifier<'a> {
         let applied = self.engine.apply_file(obj).map_err(Stopped::apply)?;
         // the pixel step and the policy, as for a file: on the object itself
         let keeps_pixels = obj.get(dicom_dictionary_std::tags::PIXEL_DATA).is_some();
-        if original.0.matched() || (keeps_pixels && original.1.is_some()) {
+        if original.0.matched()
+            || (keeps_pixels && (original.1.is_some() || original.0.verdict.is_some()))
+        {
             let ts_uid = obj
                 .meta()
                 .transfer_syntax()

@@ -109,19 +109,32 @@ fn conformance(args: &PlanArgs) -> ExitStatus {
 /// What `plan --conformance` says about pixel data: the pixel rules, and when an output
 /// claims Clean Pixel Data (113101).
 fn pixel_conformance(plan: &crate::plan::Plan) -> String {
-    let rules = plan.pixel_rules();
+    use crate::plan::pixel::{PixelAction, Verdict};
+    let all = plan.pixel_rules();
+    let verdicts = |v: Verdict| {
+        all.iter()
+            .filter(|r| matches!(&r.action, PixelAction::Verdict(w, _) if *w == v))
+            .count()
+    };
+    let rules: Vec<_> = all
+        .iter()
+        .filter(|r| matches!(r.action, PixelAction::Blackout(_)))
+        .collect();
     let conditional = rules.iter().filter(|r| r.condition.is_some()).count();
-    let regions: usize = rules.iter().map(|r| r.regions.len()).sum();
+    let regions: usize = rules.iter().map(|r| r.regions().len()).sum();
     let mut out = format!(
-        "pixel rules: {} ({} under a condition, {} rectangles)\n",
+        "pixel rules: {} ({} under a condition, {} rectangles); pixel accept: {}, pixel flag: {}, pixel reject: {}\n",
         rules.len(),
         conditional,
-        regions
+        regions,
+        verdicts(Verdict::Accept),
+        verdicts(Verdict::Flag),
+        verdicts(Verdict::Reject),
     );
     if rules.is_empty() {
         out.push_str("  113101 Clean Pixel Data Option: never claimed (no pixel rule)\n");
     } else {
-        out.push_str("  113101 Clean Pixel Data Option: claimed per instance, when every rectangle of a pixel rule that matches it lies in its image and was blacked out (Burned In Annotation (0028,0301) then NO)\n");
+        out.push_str("  113101 Clean Pixel Data Option: claimed per instance, when every rectangle of a pixel rule that matches it lies in its image and was blacked out, and no `pixel flag` or `pixel reject` decides for it (Burned In Annotation (0028,0301) then NO); never for `pixel accept` alone\n");
     }
     out
 }

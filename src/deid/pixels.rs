@@ -5,7 +5,7 @@
 use super::{Deidentifier, Stopped};
 use crate::engine::pixel::{BurnedInRisk, record_clean_pixels};
 use crate::io::read::Loaded;
-use crate::plan::pixel::PixelMatch;
+use crate::plan::pixel::{PixelMatch, Verdict};
 
 /// What the run does with an instance that may carry burned-in text no pixel rule
 /// cleans (`run --on-burned-in`).
@@ -52,6 +52,12 @@ pub(super) struct PixelStep {
 impl Deidentifier<'_> {
     /// `original` is the match and risk read from the source's header before the plan;
     /// `keeps_pixels`: the output has pixel data.
+    ///
+    /// Every `pixel blackout` that holds is applied. The instance claims clean pixels
+    /// (113101, Burned In Annotation NO) when one of them was applied whole and no
+    /// `pixel flag` or `pixel reject` decides for it. `pixel accept` means no risk (and no
+    /// claim of its own); `pixel flag` and `pixel reject` are a risk like a screen-capture
+    /// class and like Burned In Annotation YES, with the statement's reason.
     pub(super) fn pixel_step(
         &self,
         loaded: &mut Loaded,
@@ -62,7 +68,7 @@ impl Deidentifier<'_> {
         if !keeps_pixels {
             return Ok(PixelStep::default());
         }
-        let mut cleaned = false;
+        let mut blacked_out = false;
         let mut step = PixelStep::default();
         if matched.matched() {
             let done = loaded
@@ -73,26 +79,39 @@ impl Deidentifier<'_> {
                     ))
                 })?;
             step.regions = done.applied.iter().filter(|a| **a).count();
-            cleaned = matched.fully_applied(&done.applied);
-            if cleaned {
-                record_clean_pixels(&mut loaded.object);
-            }
+            blacked_out = matched.fully_applied(&done.applied);
         }
-        if cleaned {
+        let verdict = matched.verdict.as_ref().map(|v| v.verdict);
+        if blacked_out && !matches!(verdict, Some(Verdict::Flag | Verdict::Reject)) {
+            record_clean_pixels(&mut loaded.object);
             return Ok(step);
         }
-        let Some(risk) = risk else {
-            return Ok(step);
+        // (declared: rejected by default, why)
+        let said = match &matched.verdict {
+            Some(v) if v.verdict == Verdict::Accept => return Ok(step),
+            Some(v) => Some((
+                v.verdict == Verdict::Reject,
+                format!("`pixel {}` ({}): {}", v.verdict.name(), v.origin, v.reason),
+            )),
+            None => None,
+        };
+        let (declared, why) = match (said, risk) {
+            (None, None) => return Ok(step),
+            (Some((false, why)), Some(BurnedInRisk::Declared)) => (
+                true,
+                format!("{why}; Burned In Annotation (0028,0301) is YES"),
+            ),
+            (Some(said), _) => said,
+            (None, Some(risk)) if matched.matched() => (
+                risk == BurnedInRisk::Declared,
+                "a pixel rule matches but some of its rectangles lie outside the image".to_string(),
+            ),
+            (None, Some(risk)) => (risk == BurnedInRisk::Declared, risk.describe().to_string()),
         };
         let reject = match self.policy.on_burned_in {
-            OnBurnedIn::Default => risk == BurnedInRisk::Declared,
+            OnBurnedIn::Default => declared,
             OnBurnedIn::Reject => true,
             OnBurnedIn::Warn | OnBurnedIn::Keep => false,
-        };
-        let why = if matched.matched() {
-            "a pixel rule matches but some of its rectangles lie outside the image".to_string()
-        } else {
-            risk.describe().to_string()
         };
         if reject {
             return Err(Stopped::Rejected(format!(

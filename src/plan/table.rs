@@ -153,8 +153,19 @@ impl Plan {
             out.push_str("}\n");
         }
         for p in &self.pixel {
-            let regions: Vec<String> = p.regions.iter().map(|r| r.to_string()).collect();
-            let stmt = format!("pixel blackout {}", regions.join(", "));
+            let stmt = match &p.action {
+                super::pixel::PixelAction::Blackout(regions) => {
+                    let regions: Vec<String> = regions.iter().map(|r| r.to_string()).collect();
+                    format!("pixel blackout {}", regions.join(", "))
+                }
+                super::pixel::PixelAction::Verdict(v, reason) => {
+                    format!(
+                        "pixel {} \"{}\"",
+                        v.name(),
+                        reason.replace('\\', "\\\\").replace('"', "\\\"")
+                    )
+                }
+            };
             match &p.condition {
                 None => out.push_str(&format!("{stmt}  # {}\n", p.origin)),
                 Some((_, text)) => {

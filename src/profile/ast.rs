@@ -78,6 +78,15 @@ pub enum ItemKind {
     When(When),
     /// `pixel blackout (X, Y, W, H), ...`
     Pixel(Vec<Spanned<RegionText>>),
+    /// `pixel accept|flag|reject "REASON"`
+    PixelVerdict(PixelVerdictText),
+}
+
+/// `pixel accept|flag|reject "REASON"` as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PixelVerdictText {
+    pub verdict: Spanned<crate::plan::pixel::Verdict>,
+    pub reason: Spanned<String>,
 }
 
 /// `(X, Y, W, H)` as written (signed, so that a negative size can be reported).

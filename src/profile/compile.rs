@@ -189,6 +189,7 @@ impl Compiler<'_> {
             ItemKind::When(w) => self.when(file, item.span, w),
             ItemKind::Reject(r) => self.reject(item.span, r),
             ItemKind::Pixel(regions) => self.pixel(item.span, regions),
+            ItemKind::PixelVerdict(v) => self.pixel_verdict(item.span, v),
             ItemKind::Table(t) => self.table(file, item.span, t),
         }
     }
@@ -501,7 +502,10 @@ fn count_rules(items: &[Item]) -> usize {
     items
         .iter()
         .map(|i| match &i.kind {
-            ItemKind::Rule(_) | ItemKind::Reject(_) | ItemKind::Pixel(_) => 1,
+            ItemKind::Rule(_)
+            | ItemKind::Reject(_)
+            | ItemKind::Pixel(_)
+            | ItemKind::PixelVerdict(_) => 1,
             ItemKind::When(w) => count_rules(&w.items),
             _ => 0,
         })

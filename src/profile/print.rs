@@ -49,6 +49,9 @@ pub fn print_item(item: &ItemKind) -> String {
             quote(&r.reason.node)
         ),
         ItemKind::When(w) => format!("when {} {{", print_cond(&w.condition.node)),
+        ItemKind::PixelVerdict(v) => {
+            format!("pixel {} {}", v.verdict.node.name(), quote(&v.reason.node))
+        }
         ItemKind::Pixel(regions) => format!(
             "pixel blackout {}",
             regions

@@ -14,8 +14,8 @@ use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
 use super::ast::{
-    Arg, CmpOp, Cond, Disposition, IncludeTarget, Item, ItemKind, Literal, Profile, RegionText,
-    Reject, Rule as AstRule, Selector, Spanned, TableDecl, When,
+    Arg, CmpOp, Cond, Disposition, IncludeTarget, Item, ItemKind, Literal, PixelVerdictText,
+    Profile, RegionText, Reject, Rule as AstRule, Selector, Spanned, TableDecl, When,
 };
 use super::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
@@ -231,6 +231,20 @@ fn to_item(file: FileId, pair: Pair<'_, Rule>, diags: &mut Diagnostics) -> Optio
                 })
                 .collect();
             ItemKind::Pixel(regions)
+        }
+        Rule::pixel_verdict_stmt => {
+            use crate::plan::pixel::Verdict;
+            let v = tagged(&pair, "verdict")?;
+            let verdict = match v.as_str() {
+                "accept" => Verdict::Accept,
+                "flag" => Verdict::Flag,
+                _ => Verdict::Reject,
+            };
+            let reason = tagged(&pair, "reason")?;
+            ItemKind::PixelVerdict(PixelVerdictText {
+                verdict: Spanned::new(verdict, span_of(file, &v)),
+                reason: Spanned::new(string_value(file, &reason, diags), span_of(file, &reason)),
+            })
         }
         Rule::reject_stmt => {
             let c = child(&pair, Rule::condition)?;

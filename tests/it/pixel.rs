@@ -334,22 +334,28 @@ fn undecodable_syntax_is_refused() {
 
 // --- the whole run: pixel rules in the language, the policy, the claims ------------------
 
-/// `run` of `inputs` (fixture names) with `args`; returns (exit code, stdout+stderr, the
-/// report lines by file name, the output folder).
-fn run(
-    inputs: &[&str],
-    args: &[&str],
-) -> (
+/// What [`run`] returns: (exit code, stdout+stderr, the report lines by file name, the
+/// folder with `out/`).
+pub type RunResult = (
     i32,
     String,
     std::collections::BTreeMap<String, serde_json::Value>,
     tempfile::TempDir,
-) {
+);
+
+/// `run` of `inputs` (fixture names) with `args`.
+fn run(inputs: &[&str], args: &[&str]) -> RunResult {
+    let paths: Vec<PathBuf> = inputs.iter().map(|i| fixture(i)).collect();
+    run_files(&paths, args)
+}
+
+/// `run` of copies of the files `inputs` with `args`.
+pub fn run_files(inputs: &[PathBuf], args: &[&str]) -> RunResult {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     std::fs::create_dir(&src).unwrap();
     for i in inputs {
-        std::fs::copy(fixture(i), src.join(i)).unwrap();
+        std::fs::copy(i, src.join(i.file_name().unwrap())).unwrap();
     }
     let report = dir.path().join("report.jsonl");
     let out = crate::support::bin()
@@ -382,7 +388,7 @@ fn run(
     (out.status.code().unwrap_or(-1), text, lines, dir)
 }
 
-fn text_of(obj: &dicom_object::DefaultDicomObject, tag: dicom_core::Tag) -> Option<String> {
+pub fn text_of(obj: &dicom_object::DefaultDicomObject, tag: dicom_core::Tag) -> Option<String> {
     obj.get(tag).map(|e| {
         e.to_str()
             .unwrap()
@@ -391,7 +397,7 @@ fn text_of(obj: &dicom_object::DefaultDicomObject, tag: dicom_core::Tag) -> Opti
     })
 }
 
-fn codes(obj: &dicom_object::DefaultDicomObject) -> Vec<String> {
+pub fn codes(obj: &dicom_object::DefaultDicomObject) -> Vec<String> {
     let Some(e) = obj.get(tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE) else {
         return Vec::new();
     };

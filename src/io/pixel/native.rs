@@ -77,128 +77,122 @@ fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()>
     Ok(())
 }
 
-/// Stretches at least this long are copied by `io::copy` rather than through the buffer.
-const LONG_GAP: u64 = 128 * 1024;
-/// The buffer is written out when it holds this much, and windows are read in chunks of
-/// this size.
+/// Gaps shorter than this between two ranges are read and written with them (one read and
+/// one write instead of a kernel copy per gap: the rows between two rectangles, the rest
+/// of a row beside a narrow one).
+const SHORT_GAP: u64 = 64 * 1024;
+/// The largest piece of the value held in memory: a span of ranges is read, cleared and
+/// written in pieces of at most this size.
 const CHUNK: u64 = 256 * 1024;
 
 /// Copies `len` bytes of `src` to `out` (at its position), clearing the bits of
 /// `ranges` (bit offsets from the first byte copied, ascending, not overlapping, within
 /// `len * 8`; bit 0 of a byte is its least significant bit, PS3.5 8.1.1). Returns the bytes
 /// copied (always `len`, or an error).
+///
+/// Only the bytes of the ranges (and short gaps between them) pass through the process,
+/// in one read and one write per piece of at most [`CHUNK`] bytes; a piece the ranges
+/// cover whole is not read at all. Everything else is copied by `src` (the kernel for a
+/// file), as on a copy without blackout.
 pub(crate) fn copy_with_blackout<R: RangeSource<W>, W: Write>(
     src: &mut R,
     len: u64,
     out: &mut W,
     ranges: impl Iterator<Item = (u64, u64)>,
 ) -> io::Result<u64> {
-    let mut c = Copier {
-        src,
-        out,
-        buf: Vec::with_capacity(usize::try_from(CHUNK * 2).unwrap_or(0)),
-        pos: 0,
-    };
     let mut ranges = ranges.peekable();
-    let mut window: Vec<(u64, u64)> = Vec::new();
+    let mut span: Vec<(u64, u64)> = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
+    // bytes of the value written so far
+    let mut pos = 0u64;
     while let Some((s, e)) = ranges.next() {
-        window.clear();
-        window.push((s, e));
+        span.clear();
+        span.push((s, e));
         let start = s / 8;
         let mut end = e.div_ceil(8);
-        // ranges that share a byte with this window are cleared in the same read
+        // ranges that share a byte with the span must join it; ranges after a short gap
+        // join while the span stays within one piece
         while let Some(&(s2, e2)) = ranges.peek() {
-            if s2 / 8 >= end {
+            let shares = s2 / 8 < end;
+            let near = (s2 / 8).saturating_sub(end) < SHORT_GAP && e2.div_ceil(8) - start <= CHUNK;
+            if !(shares || near) {
                 break;
             }
             end = end.max(e2.div_ceil(8));
-            window.push((s2, e2));
+            span.push((s2, e2));
             ranges.next();
         }
-        if start < c.pos || end > len {
+        if start < pos || end > len {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "blackout range outside the pixel data",
             ));
         }
-        c.gap(start)?;
-        c.clear_window(end, &window)?;
+        copy_exact(src, pos, start - pos, out)?;
+        let mut at = start;
+        while at < end {
+            let n = (end - at).min(CHUNK);
+            let piece = piece(&mut buf, n)?;
+            let (lo, hi) = (at * 8, (at + n) * 8);
+            if covered(&span, lo, hi) {
+                piece.fill(0);
+            } else {
+                src.read_at(piece, at)?;
+                for &(s, e) in &span {
+                    let (s, e) = (s.max(lo), e.min(hi));
+                    if s < e {
+                        clear_bits(piece, s - lo, e - lo);
+                    }
+                }
+            }
+            out.write_all(piece)?;
+            at += n;
+        }
+        pos = end;
     }
-    c.gap(len)?;
-    c.flush()?;
+    copy_exact(src, pos, len - pos, out)?;
     Ok(len)
 }
 
-struct Copier<'a, R, W> {
-    src: &'a mut R,
-    out: &'a mut W,
-    buf: Vec<u8>,
-    /// bytes of the value consumed from `src` so far
-    pos: u64,
+/// Copies `n` bytes from `offset` unchanged, refusing a short copy.
+fn copy_exact<R: RangeSource<W>, W>(
+    src: &mut R,
+    offset: u64,
+    n: u64,
+    out: &mut W,
+) -> io::Result<()> {
+    if n > 0 && src.copy_to(offset, n, out)? != n {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(())
 }
 
-impl<R: RangeSource<W>, W: Write> Copier<'_, R, W> {
-    /// Copies unchanged up to byte `to`.
-    fn gap(&mut self, to: u64) -> io::Result<()> {
-        let n = to - self.pos;
-        if n >= LONG_GAP {
-            self.flush()?;
-            let copied = self.src.copy_to(self.pos, n, self.out)?;
-            if copied != n {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-            self.pos = to;
-        } else if n > 0 {
-            self.read_into_buf(n)?;
-            self.flush_if_full()?;
-        }
-        Ok(())
+/// The first `n` bytes of `buf`, grown to hold them.
+fn piece(buf: &mut Vec<u8>, n: u64) -> io::Result<&mut [u8]> {
+    let n = usize::try_from(n).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    if buf.len() < n {
+        buf.resize(n, 0);
     }
+    buf.get_mut(..n)
+        .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))
+}
 
-    /// Reads bytes `pos..to` and clears the bits of `ranges` in them.
-    fn clear_window(&mut self, to: u64, ranges: &[(u64, u64)]) -> io::Result<()> {
-        while self.pos < to {
-            let chunk_start = self.pos;
-            let n = (to - chunk_start).min(CHUNK);
-            let at = self.buf.len();
-            self.read_into_buf(n)?;
-            let bytes = self.buf.get_mut(at..).unwrap_or_default();
-            let (lo, hi) = (chunk_start * 8, (chunk_start + n) * 8);
-            for &(s, e) in ranges {
-                let (s, e) = (s.max(lo), e.min(hi));
-                if s < e {
-                    clear_bits(bytes, s - lo, e - lo);
-                }
-            }
-            self.flush_if_full()?;
+/// Whether the sorted, non-overlapping `ranges` cover every bit of `lo..hi`.
+fn covered(ranges: &[(u64, u64)], lo: u64, hi: u64) -> bool {
+    let mut at = lo;
+    for &(s, e) in ranges {
+        if e <= at {
+            continue;
         }
-        Ok(())
-    }
-
-    fn read_into_buf(&mut self, n: u64) -> io::Result<()> {
-        let at = self.buf.len();
-        let n_us = usize::try_from(n).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-        self.buf.resize(at + n_us, 0);
-        self.src
-            .read_at(self.buf.get_mut(at..).unwrap_or_default(), self.pos)?;
-        self.pos += n;
-        Ok(())
-    }
-
-    fn flush_if_full(&mut self) -> io::Result<()> {
-        if self.buf.len() as u64 >= CHUNK {
-            self.flush()?;
+        if s > at {
+            return false;
         }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
+        at = e;
+        if at >= hi {
+            return true;
         }
-        Ok(())
     }
+    at >= hi
 }
 
 /// Clears bits `s..e` of `bytes` (bit 0 = least significant bit of byte 0).
@@ -280,6 +274,116 @@ mod tests {
                 .iter()
                 .any(|(s, e)| (s / 8..e / 8).contains(&(i as u64)));
             assert_eq!(*b, if inside { 0 } else { *a }, "byte {i}");
+        }
+    }
+
+    /// A value in memory that counts what is read and what is copied.
+    struct Counted<'a> {
+        data: &'a [u8],
+        read: u64,
+        copied: u64,
+    }
+
+    impl RangeSource<Vec<u8>> for Counted<'_> {
+        fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+            self.read += buf.len() as u64;
+            RangeSource::<Vec<u8>>::read_at(&mut self.data, buf, offset)
+        }
+
+        fn copy_to(&mut self, offset: u64, len: u64, out: &mut Vec<u8>) -> io::Result<u64> {
+            self.copied += len;
+            self.data.copy_to(offset, len, out)
+        }
+    }
+
+    fn counted(data: &[u8], ranges: &[(u64, u64)]) -> (Vec<u8>, u64, u64) {
+        let mut src = Counted {
+            data,
+            read: 0,
+            copied: 0,
+        };
+        let mut out = Vec::new();
+        copy_with_blackout(
+            &mut src,
+            data.len() as u64,
+            &mut out,
+            ranges.iter().copied(),
+        )
+        .unwrap();
+        (out, src.read, src.copied)
+    }
+
+    #[test]
+    fn whole_bytes_are_written_unread_and_the_rest_is_copied() {
+        let data = vec![7u8; 1_000_000];
+        // a band across the top of two "frames", byte aligned
+        let (out, read, copied) = counted(&data, &[(0, 8 * 72_000), (8 * 500_000, 8 * 572_000)]);
+        assert_eq!(read, 0);
+        assert_eq!(copied, 1_000_000 - 144_000);
+        assert!(out[..72_000].iter().all(|b| *b == 0));
+        assert!(out[72_000..500_000].iter().all(|b| *b == 7));
+        assert!(out[500_000..572_000].iter().all(|b| *b == 0));
+        assert!(out[572_000..].iter().all(|b| *b == 7));
+        // a range larger than a piece, not aligned at its ends: only the pieces with its
+        // ends are read
+        let (out, read, _) = counted(&data, &[(3, 8 * 600_000 + 5)]);
+        assert_eq!(read, CHUNK + (600_001 - 2 * CHUNK));
+        assert_eq!(out[0], 7 & 0b0000_0111);
+        assert!(out[1..600_000].iter().all(|b| *b == 0));
+        assert_eq!(out[600_000], 7 & 0b1110_0000);
+        assert!(out[600_001..].iter().all(|b| *b == 7));
+    }
+
+    #[test]
+    fn narrow_rows_are_read_once_with_the_gaps_between_them() {
+        let data: Vec<u8> = (0..400_000u32).map(|i| (i % 253) as u8 | 0x80).collect();
+        // 60 rows of a 400-wide RGB image, 100 pixels of each blacked out
+        let ranges: Vec<(u64, u64)> = (0..60u64)
+            .map(|y| (8 * (y * 1200 + 30), 8 * (y * 1200 + 330)))
+            .collect();
+        let (out, read, copied) = counted(&data, &ranges);
+        // one span from the first range to the last, read once; the rest copied
+        let span = 59 * 1200 + 330 - 30;
+        assert_eq!(read, span);
+        assert_eq!(copied, 400_000 - span);
+        for (i, (a, b)) in data.iter().zip(&out).enumerate() {
+            let i = i as u64;
+            let inside = i < 60 * 1200 && (30..330).contains(&(i % 1200));
+            assert_eq!(*b, if inside { 0 } else { *a }, "byte {i}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_clearing_bit_by_bit() {
+        let data: Vec<u8> = (0..700_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for _ in 0..20 {
+            let mut ranges = Vec::new();
+            let mut at = next(50_000);
+            while at < 8 * 700_000 {
+                let long = next(4) == 0;
+                let len = 1 + next(if long { 8 * 300_000 } else { 64 });
+                let end = (at + len).min(8 * 700_000);
+                ranges.push((at, end));
+                let far = next(3) == 0;
+                at = end + next(if far { 8 * 200_000 } else { 100 });
+            }
+            let out = run(&data, ranges.clone());
+            let mut want = data.clone();
+            for (s, e) in &ranges {
+                for bit in *s..*e {
+                    want[(bit / 8) as usize] &= !(1u8 << (bit % 8));
+                }
+            }
+            assert!(out == want, "ranges {ranges:?}");
         }
     }
 

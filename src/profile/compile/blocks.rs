@@ -78,7 +78,8 @@ impl Compiler<'_> {
                 ItemKind::Rule(_)
                 | ItemKind::When(_)
                 | ItemKind::Reject(_)
-                | ItemKind::Pixel(_) => None,
+                | ItemKind::Pixel(_)
+                | ItemKind::PixelVerdict(_) => None,
             };
             match what {
                 Some(what) => self.diags.push(
@@ -265,7 +266,30 @@ impl Compiler<'_> {
         let origin = self.origin(span);
         self.builder.pixel(crate::plan::pixel::PixelRule {
             condition: guard.map(|(c, t)| (c, Arc::from(t.as_str()))),
-            regions: out,
+            action: crate::plan::pixel::PixelAction::Blackout(out),
+            origin,
+        });
+    }
+
+    /// `pixel accept|flag|reject "REASON"`: the reason is required (it goes into the
+    /// report line of every instance the statement decides for).
+    pub(super) fn pixel_verdict(&mut self, span: Span, v: &crate::profile::ast::PixelVerdictText) {
+        if v.reason.node.trim().is_empty() {
+            self.diags.push(
+                Diagnostic::new(Code::WrongArguments, "a pixel verdict needs a reason")
+                    .label(v.reason.span, "empty")
+                    .help("say why, like `pixel accept \"model X writes no text into the image\"`: the reason is reported for every instance it decides"),
+            );
+            return;
+        }
+        let guard = self.guards.last().map(|g| (g.1.clone(), g.2.clone()));
+        let origin = self.origin(span);
+        self.builder.pixel(crate::plan::pixel::PixelRule {
+            condition: guard.map(|(c, t)| (c, Arc::from(t.as_str()))),
+            action: crate::plan::pixel::PixelAction::Verdict(
+                v.verdict.node,
+                Arc::from(v.reason.node.trim()),
+            ),
             origin,
         });
     }

@@ -39,6 +39,7 @@ pub(super) fn describe(r: Rule) -> Option<&'static str> {
         Rule::kw_sop_class => "`sop-class`",
         Rule::kw_pixel => "`pixel`",
         Rule::kw_blackout => "`blackout`",
+        Rule::pixel_verdict => "`accept`, `flag`, `reject`",
         Rule::region => "a rectangle like `(0, 0, 640, 48)`",
         Rule::int => "a whole number",
         _ => return None,
