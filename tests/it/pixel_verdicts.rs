@@ -183,3 +183,79 @@ fn a_verdict_without_a_reason_is_an_error() {
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("a pixel verdict needs a reason"), "{text}");
 }
+
+// --- deid's blacklist and whitelist in builtin:pixel-signatures (the default profile) ----
+
+fn corpus(name: &str) -> PathBuf {
+    root().join("tests/data/corpus/files").join(name)
+}
+
+#[test]
+fn a_blacklisted_capture_is_flagged_with_its_label_and_rejected_on_request() {
+    // a secondary capture, Modality OT, Image Type SECONDARY: deid's "Any Scanned
+    // Document or Secondary Save"
+    let files = [corpus("octave-dicom__simple-test.dcm")];
+    let (code, text, report, _dir) = run_files(&files, &[]);
+    assert_eq!(code, 0, "{text}");
+    let line = &report["octave-dicom__simple-test.dcm"];
+    assert_eq!(line["outcome"], "written", "{line}");
+    let w = line["warnings"][0].as_str().unwrap();
+    assert!(
+        w.starts_with("burned-in-risk: `pixel flag` (builtin:pixel-signatures:")
+            && w.contains(
+                "deid blacklist: Any Scanned Document or Secondary Save, deid.dicom line 788"
+            ),
+        "{w}"
+    );
+    let (code, _, report, _dir) = run_files(&files, &["--on-burned-in", "reject"]);
+    assert_eq!(code, 1);
+    let why = report["octave-dicom__simple-test.dcm"]["reason"]
+        .as_str()
+        .unwrap();
+    assert!(
+        why.contains("Any Scanned Document or Secondary Save"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_whitelisted_model_is_accepted_unless_it_says_burned_in_yes() {
+    let tmp = tempfile::tempdir().unwrap();
+    // the unmarked ultrasound (flagged by default), made a CT of a Sensation 64: deid's
+    // whitelist "CT Siemens Sensation 64 Catch-all"
+    let mut obj = dicom_object::open_file(fixture("us-unflagged.dcm")).unwrap();
+    let put = |obj: &mut dicom_object::DefaultDicomObject, tag, vr, v: &str| {
+        obj.put(dicom_core::DataElement::new(
+            tag,
+            vr,
+            dicom_core::PrimitiveValue::from(v),
+        ));
+    };
+    put(&mut obj, tags::MODALITY, dicom_core::VR::CS, "CT");
+    put(
+        &mut obj,
+        tags::MANUFACTURER_MODEL_NAME,
+        dicom_core::VR::LO,
+        "Sensation 64",
+    );
+    let clean = tmp.path().join("sensation.dcm");
+    obj.write_to_file(&clean).unwrap();
+    put(
+        &mut obj,
+        tags::BURNED_IN_ANNOTATION,
+        dicom_core::VR::CS,
+        "YES",
+    );
+    let yes = tmp.path().join("sensation-yes.dcm");
+    obj.write_to_file(&yes).unwrap();
+    let (code, text, report, dir) = run_files(&[clean, yes], &[]);
+    assert_eq!(code, 1, "{text}");
+    let line = &report["sensation.dcm"];
+    assert_eq!(line["outcome"], "written", "{line}");
+    assert!(line.get("warnings").is_none(), "{line}");
+    let out = dicom_object::open_file(dir.path().join("out/sensation.dcm")).unwrap();
+    assert_eq!(codes(&out), ["113100"]);
+    assert_eq!(text_of(&out, tags::BURNED_IN_ANNOTATION), None);
+    // the header's YES wins over the model catch-all
+    assert_eq!(report["sensation-yes.dcm"]["outcome"], "rejected");
+}
