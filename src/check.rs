@@ -34,6 +34,7 @@ mod finding;
 mod meta;
 mod output;
 mod residual;
+mod stream;
 
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,7 @@ use dicom_core::Tag;
 pub use finding::{CheckSummary, FileReport, Finding, FindingKind};
 pub use output::looks_remapped;
 pub use residual::searchable;
+pub use stream::{WINDOW, outputs_in_order};
 
 use crate::engine::{self, Engine, Keys};
 use crate::io::{self, ReadOptions};

@@ -13,13 +13,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use ed25519_dalek::{Signer, Verifier};
 use serde::{Deserialize, Serialize};
 
-use crate::io::report::{FileOutcome, Outcome};
+mod builder;
+mod spill;
+
+pub use builder::{ManifestBuilder, Written};
 
 /// The `format` member.
 pub const FORMAT: &str = "dicom-anonymizer-manifest";
@@ -277,112 +279,6 @@ pub fn relative(path: &Path, root: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/")
-}
-
-/// Gathers the manifest while a run goes on.
-pub struct ManifestBuilder {
-    head: Manifest,
-    src_root: PathBuf,
-    dst_root: PathBuf,
-    /// with `--rename uid`: source paths are hashed with this
-    hide_sources: Option<crate::engine::Keys>,
-    files: Mutex<Vec<FileEntry>>,
-}
-
-impl std::fmt::Debug for ManifestBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ManifestBuilder")
-            .field("dst_root", &self.dst_root)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ManifestBuilder {
-    /// `head` is the manifest without files; inputs are made relative to `src_root`
-    /// (the folder, or the file's folder), outputs to `dst_root`. With `hide_sources`,
-    /// source paths are written as keyed hashes.
-    pub fn new(
-        head: Manifest,
-        src_root: &Path,
-        dst_root: &Path,
-        hide_sources: Option<crate::engine::Keys>,
-    ) -> Self {
-        ManifestBuilder {
-            head,
-            src_root: src_root.to_path_buf(),
-            dst_root: dst_root.to_path_buf(),
-            hide_sources,
-            files: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Hashes one input and its output (in the calling worker) and adds its entry.
-    pub fn record(&self, o: &FileOutcome) {
-        let rel = relative(&o.source, &self.src_root);
-        let source = match &self.hide_sources {
-            Some(k) => format!(
-                "keyed:{}",
-                k.pseudonym(&format!("manifest-source:{rel}"), 26)
-            ),
-            None => rel,
-        };
-        let output_sha256 = match (&o.output, o.outcome) {
-            (Some(out), Outcome::Written | Outcome::Failed | Outcome::Skipped) => {
-                super::sha256_file(out).ok()
-            }
-            _ => None,
-        };
-        let entry = FileEntry {
-            source,
-            source_sha256: super::sha256_file(&o.source).ok(),
-            output: o.output.as_deref().map(|p| relative(p, &self.dst_root)),
-            output_sha256,
-            outcome: serde_json::to_value(o.outcome)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-        };
-        if let Ok(mut f) = self.files.lock() {
-            f.push(entry);
-        }
-    }
-
-    /// Writes the manifest to `path` (via a temporary file), signed with `sign` if given.
-    pub fn finish(
-        self,
-        path: &Path,
-        artifacts: Vec<String>,
-        sign: Option<&Path>,
-    ) -> Result<Manifest, ManifestError> {
-        let mut m = self.head;
-        m.files = self.files.into_inner().unwrap_or_default();
-        m.files
-            .sort_by(|a, b| (&a.output, &a.source).cmp(&(&b.output, &b.source)));
-        let own = relative(path, &self.dst_root);
-        m.artifacts = artifacts.into_iter().filter(|a| *a != own).collect();
-        m.artifacts.sort();
-        if let Some(key) = sign {
-            m.sign(key)?;
-        }
-        let write_err = |source| ManifestError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
-        let json = serde_json::to_vec_pretty(&m).map_err(|e| write_err(e.into()))?;
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(write_err)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".dcmanon-manifest-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(write_err)?;
-        std::io::Write::write_all(&mut tmp, &json).map_err(write_err)?;
-        tmp.persist(path).map_err(|e| write_err(e.error))?;
-        Ok(m)
-    }
 }
 
 /// What `check --manifest` found.

@@ -5,10 +5,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use rayon::prelude::*;
 
 use super::{ErrorFormat, ExitStatus, ProfileArgs};
-use crate::check::{self, CheckSummary, Checker, FileReport};
+use crate::check::{CheckSummary, Checker, FileReport};
 
 /// How `check` prints its findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -80,56 +79,64 @@ pub fn check(args: &CheckArgs) -> ExitStatus {
         }
     }
     let checker = Checker::new(&plan).scan_pixels(args.scan_pixels);
-    let outputs = check::outputs(&args.dst);
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs)
-        .build()
-    {
-        Ok(p) => p,
-        Err(e) => {
-            say!("error: cannot start worker threads: {e}");
-            return ExitStatus::Failure;
-        }
-    };
-    let reports: Vec<FileReport> = pool.install(|| {
-        outputs
-            .par_iter()
-            .map(|out| match &args.source {
-                None => checker.check_file(out, None),
-                Some(src) => match check::source_of(out, &args.dst, src) {
-                    Some(source) => checker.check_file(out, Some(&source)),
-                    None => {
-                        let mut r = checker.check_file(out, None);
-                        r.findings.push(check::Finding {
-                            kind: check::FindingKind::NoSource,
-                            at: None,
-                            message: "no source file at the same relative path".into(),
-                        });
-                        r
-                    }
-                },
-            })
-            .collect()
-    });
-    let mut summary = CheckSummary::default();
-    for r in &reports {
-        summary.add(r);
-    }
+    // reports are written as they come, in the order of the outputs' paths: nothing per
+    // file is kept (`docs/performance.md`)
     let stdout = std::io::stdout();
-    let mut w = stdout.lock();
-    let written = match args.format {
-        CheckFormat::Text => reports
-            .iter()
-            .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
-            .try_for_each(|(r, f)| writeln!(w, "{}: {f}", r.path.display()))
-            .and_then(|_| writeln!(w, "{summary}")),
-        CheckFormat::Json => {
-            let with: Vec<&FileReport> =
-                reports.iter().filter(|r| !r.findings.is_empty()).collect();
-            let doc = serde_json::json!({ "files": with, "summary": summary });
-            writeln!(w, "{doc}")
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    let mut summary = CheckSummary::default();
+    let mut failed: Option<std::io::Error> = None;
+    let mut with_findings = 0u64;
+    let mut on_report = |r: FileReport| {
+        summary.add(&r);
+        if failed.is_some() || r.findings.is_empty() {
+            return;
+        }
+        let written = match args.format {
+            CheckFormat::Text => r
+                .findings
+                .iter()
+                .try_for_each(|f| writeln!(w, "{}: {f}", r.path.display())),
+            // the document `{"files": [...], "summary": ...}` as `serde_json::json!` makes it
+            CheckFormat::Json => serde_json::to_value(&r)
+                .map_err(std::io::Error::other)
+                .and_then(|v| {
+                    w.write_all(if with_findings == 0 {
+                        b"{\"files\":["
+                    } else {
+                        b","
+                    })?;
+                    serde_json::to_writer(&mut w, &v).map_err(std::io::Error::other)
+                }),
+        };
+        with_findings += 1;
+        if let Err(e) = written {
+            failed = Some(e);
         }
     };
+    if let Err(e) = checker.check_tree(&args.dst, args.source.as_deref(), args.jobs, &mut on_report)
+    {
+        say!("error: cannot start worker threads: {e}");
+        return ExitStatus::Failure;
+    }
+    let written = match failed {
+        Some(e) => Err(e),
+        None => match args.format {
+            CheckFormat::Text => writeln!(w, "{summary}"),
+            CheckFormat::Json => serde_json::to_value(&summary)
+                .map_err(std::io::Error::other)
+                .and_then(|v| {
+                    w.write_all(if with_findings == 0 {
+                        b"{\"files\":["
+                    } else {
+                        b""
+                    })?;
+                    w.write_all(b"],\"summary\":")?;
+                    serde_json::to_writer(&mut w, &v).map_err(std::io::Error::other)?;
+                    writeln!(w, "}}")
+                }),
+        },
+    }
+    .and_then(|()| w.flush());
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             say!("error: cannot write the findings: {e}");

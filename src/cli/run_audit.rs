@@ -240,12 +240,21 @@ impl AuditArgs {
                 files: Vec::new(),
                 signature: None,
             };
-            audit.manifest = Some(ManifestBuilder::new(
-                head,
-                &src_root,
-                &dst_root,
-                cx.hide_sources.then(|| cx.keys.clone()),
-            ));
+            // the entries wait on disk next to the manifest until the run ends
+            let spill_dir = manifest_path
+                .as_deref()
+                .and_then(Path::parent)
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            audit.manifest = Some(
+                ManifestBuilder::new(
+                    head,
+                    &src_root,
+                    &dst_root,
+                    cx.hide_sources.then(|| cx.keys.clone()),
+                )
+                .spill_in(spill_dir),
+            );
         }
         Ok(Sinks {
             audit,
@@ -306,15 +315,11 @@ impl Sinks {
                 .map(|a| manifest::relative(&a, &abs_root))
                 .collect();
             match m.finish(&path, arts, sign.as_deref()) {
-                Ok(m) if !manifest_asked => drop(m),
+                Ok(_) if !manifest_asked => {}
                 Ok(m) => say!(
                     "manifest: {} files{} in `{}`",
-                    m.files.len(),
-                    if m.signature.is_some() {
-                        ", signed,"
-                    } else {
-                        ""
-                    },
+                    m.files,
+                    if m.signed { ", signed," } else { "" },
                     path.display()
                 ),
                 Err(e) => {

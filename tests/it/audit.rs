@@ -490,7 +490,7 @@ fn openssl(args: &[&str]) -> bool {
 }
 
 /// An ed25519 key pair as PEM files (PKCS#8 private, SPKI public), made with ed25519-dalek.
-fn key_pair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn key_pair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).unwrap();

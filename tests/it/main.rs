@@ -32,6 +32,7 @@ mod reports;
 mod resume;
 mod run;
 mod safety;
+mod scale;
 mod serve;
 mod study;
 mod support;
