@@ -1148,9 +1148,8 @@ fn every_corpus_output_parses_with_dcmdump_and_checks_clean() {
                 .lines()
                 .last()
                 .unwrap()
-                // dicognito__burned_in_yes.dcm: Burned In Annotation YES, no signature; 101
-                // flagged: screen-capture classes and deid's blacklist (builtin:pixel-signatures)
-                .starts_with("218 written, 5 skipped (1 not DICOM), 1 rejected, 101 flagged burned-in-risk (review them), 3 failed"),
+                // dicognito__burned_in_yes.dcm: Burned In Annotation YES, no signature
+                .starts_with("218 written, 5 skipped (1 not DICOM), 1 rejected, 70 flagged burned-in-risk (review them), 3 failed"),
         "{stderr}"
     );
     let outputs: Vec<PathBuf> = fs::read_dir(&dst)
