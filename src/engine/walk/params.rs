@@ -166,6 +166,18 @@ mod tests {
         assert_eq!(cap_age("xx", 89), "");
     }
 
+    /// Months, weeks and days are converted to years before the comparison: values below
+    /// the cap in years stay, although their number is above it.
+    #[test]
+    fn months_weeks_and_days_are_compared_as_years() {
+        assert_eq!(cap_age("500M", 80), "500M"); // 41.7 years
+        assert_eq!(cap_age("100W", 5), "100W"); // 1.9 years
+        assert_eq!(cap_age("300D", 1), "300D"); // 0.8 years
+        assert_eq!(cap_age("400D", 1), "002Y"); // 1.1 years
+        assert_eq!(cap_age("060W", 1), "002Y"); // 1.15 years
+        assert_eq!(cap_age("013M", 1), "002Y"); // 1.08 years
+    }
+
     #[test]
     fn keep_year_keeps_only_the_year() {
         assert_eq!(keep_year("20210315").as_deref(), Some("20210101"));
