@@ -287,6 +287,12 @@ mod tests {
         assert_eq!(l.frame_bits(), 6 * 2 * 8);
         let c = l.clip(&Region::new(1, 0, 2, 1)).unwrap();
         assert_eq!(l.frame_ranges(&[c]), vec![(0, 8 * 8)]);
+        // in a later row, from a later pair: the row's offset and the pair's are added
+        let mut l = layout(3, 6, 3, 8, false);
+        l.photometric = "YBR_FULL_422".to_string();
+        let c = l.clip(&Region::new(3, 2, 2, 1)).unwrap();
+        // row 2 starts at byte 2 * 6 * 2; pixels 3-4 lie in pairs 2-3 and 4-5
+        assert_eq!(l.frame_ranges(&[c]), vec![(8 * (24 + 4), 8 * (24 + 12))]);
     }
 
     #[test]

@@ -357,6 +357,28 @@ mod tests {
         }
     }
 
+    /// The same far into the value (a later frame): the span is measured from its own
+    /// start, not from the value's.
+    #[test]
+    fn narrow_rows_of_a_later_frame_are_read_once_too() {
+        let base = 2 * CHUNK + 1000;
+        let len = base + 300_000;
+        let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8 | 0x80).collect();
+        let ranges: Vec<(u64, u64)> = (0..60u64)
+            .map(|y| (8 * (base + y * 3840 + 30), 8 * (base + y * 3840 + 330)))
+            .collect();
+        let (out, read, copied) = counted(&data, &ranges);
+        let span = 59 * 3840 + 330 - 30;
+        assert_eq!(read, span);
+        assert_eq!(copied, len - span);
+        for (i, (a, b)) in data.iter().zip(&out).enumerate() {
+            let i = i as u64;
+            let inside =
+                (base..base + 60 * 3840).contains(&i) && (30..330).contains(&((i - base) % 3840));
+            assert_eq!(*b, if inside { 0 } else { *a }, "byte {i}");
+        }
+    }
+
     #[test]
     fn ranges_sharing_a_byte_join_even_past_a_piece() {
         let data = vec![0xFFu8; 2 * CHUNK as usize];
