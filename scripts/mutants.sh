@@ -27,9 +27,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# the safety core: the engine (walk, keyed mappings, combined actions), check, the writer
+# the safety core: the engine (walk, keyed mappings, combined actions), check, the writer,
+# the byte copy, the pixel blackout and the burned-in policy
 FILES=(--file src/engine.rs --file 'src/engine/**/*.rs' --file src/check.rs --file 'src/check/*.rs'
-  --file src/io/write.rs)
+  --file src/io/write.rs --file src/io/copy.rs --file src/io/pixel.rs --file 'src/io/pixel/*.rs'
+  --file src/deid/pixels.rs)
 
 mode=${1:-}
 [ $# -gt 0 ] && shift
