@@ -24,13 +24,14 @@
 //!
 //! This module never reads or writes files: `cli/convert.rs` does.
 
+mod actions;
 mod lines;
 mod read;
 mod write;
 
 use std::fmt;
 
-pub use read::action_mapping;
+pub use actions::action_mapping;
 use read::read;
 use write::render;
 

@@ -337,10 +337,7 @@ impl<'a> Deidentifier<'a> {
             loaded.drop_streamed_pixel_data();
         }
         let keeps_pixels = loaded.streamed_pixel_bytes().is_some()
-            || loaded
-                .object
-                .get(dicom_dictionary_std::tags::PIXEL_DATA)
-                .is_some();
+            || crate::deid::pixels::has_pixels(&loaded.object);
         let step = self.pixel_step(&mut loaded, original, keeps_pixels)?;
         if step.regions > 0 {
             *counts.entry("pixel-blackout".to_string()).or_insert(0) += step.regions as u64;
@@ -403,7 +400,7 @@ impl<'a> Deidentifier<'a> {
         );
         let applied = self.engine.apply_file(obj).map_err(Stopped::apply)?;
         // the pixel step and the policy, as for a file: on the object itself
-        let keeps_pixels = obj.get(dicom_dictionary_std::tags::PIXEL_DATA).is_some();
+        let keeps_pixels = crate::deid::pixels::has_pixels(obj);
         if original.0.matched()
             || (keeps_pixels && (original.1.is_some() || original.0.verdict.is_some()))
         {

@@ -151,6 +151,10 @@ pub struct Plan {
     scoped: Vec<ScopedRule>,
     /// `pixel blackout` statements, in load order
     pixel: Vec<pixel::PixelRule>,
+    /// the tags the conditions read, and those the pixel rules' conditions read (sorted,
+    /// once each: computed by `build`)
+    condition_tags: Vec<Tag>,
+    pixel_tags: Vec<Tag>,
     /// what an instance may claim, per outcome of the conditions (computed by the
     /// compiler; empty without conditions, or with too many to try every outcome)
     variant_claims: HashMap<condition::Outcome, Claims>,
@@ -200,6 +204,8 @@ impl PlanBuilder {
                 tables: Vec::new(),
                 scoped: Vec::new(),
                 pixel: Vec::new(),
+                condition_tags: Vec::new(),
+                pixel_tags: Vec::new(),
                 variant_claims: HashMap::new(),
                 cache: specialise::Cache::default(),
             },
@@ -337,11 +343,24 @@ impl PlanBuilder {
                     .cmp(&rules.get(*ia).map(|r| r.order))
             })
         });
+        self.plan.condition_tags =
+            condition::tags_read(self.plan.conditions.iter().map(|c| &c.condition));
+        self.plan.pixel_tags = condition::tags_read(
+            self.plan
+                .pixel
+                .iter()
+                .filter_map(|r| r.condition.as_ref().map(|c| &c.0)),
+        );
         self.plan
     }
 }
 
 impl Plan {
+    /// The tags the conditions of `when` blocks and `reject when` read (sorted).
+    pub fn condition_tags(&self) -> &[Tag] {
+        &self.condition_tags
+    }
+
     /// Names of the profiles, in load order (for De-identification Method).
     pub fn names(&self) -> &[String] {
         &self.names

@@ -483,7 +483,11 @@ mod tests {
             shard: None,
         };
         let w = LinkageWriter::create(&path, &[identity.to_public()], &header, false).unwrap();
-        for (pid, sop) in [("P1", "1.1"), ("P1", "1.2"), ("P2", "2.1"), ("P1", "1.1")] {
+        // identifiers long enough that random ciphertext cannot contain them by chance (a
+        // two-byte "P1" is in one file out of a few dozen)
+        let (p1, p2) = ("PATIENT-ONE-0001", "PATIENT-TWO-0002");
+        let (s11, s12, s21) = ("1.2.3.4.5.1.1", "1.2.3.4.5.1.2", "1.2.3.4.5.2.1");
+        for (pid, sop) in [(p1, s11), (p1, s12), (p2, s21), (p1, s11)] {
             let mut o = FileOutcome::failed("x".into(), String::new());
             o.outcome = Outcome::Written;
             o.error = None;
@@ -498,13 +502,15 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.starts_with("age-encryption.org/v1"));
-        assert!(!text.contains("P1") && !text.contains("1.2"));
+        for plain in [p1, p2, s11, s12, s21] {
+            assert!(!text.contains(plain), "{plain} in the encrypted file");
+        }
         let ids: Vec<Box<dyn age::Identity>> = vec![Box::new(identity)];
         let (h, rows) = read_file(&path, &ids).unwrap();
         assert_eq!(h, header);
         assert_eq!(rows.len(), 7);
-        assert_eq!(find_patient(&rows, "P2").len(), 3);
-        let found = find_new(&rows, "2.25.1.2", &|a| a.ends_with("UID"));
+        assert_eq!(find_patient(&rows, p2).len(), 3);
+        let found = find_new(&rows, &format!("2.25.{s12}"), &|a| a.ends_with("UID"));
         assert_eq!(found.len(), 3, "{found:?}");
         // another identity cannot read it
         let other: Vec<Box<dyn age::Identity>> = vec![Box::new(age::x25519::Identity::generate())];

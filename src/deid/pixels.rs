@@ -37,6 +37,15 @@ impl OnBurnedIn {
     }
 }
 
+/// Whether `obj` holds pixel data: Pixel Data (7FE0,0010), Float Pixel Data (7FE0,0008)
+/// or Double Float Pixel Data (7FE0,0009) at the top level.
+pub(super) fn has_pixels(obj: &dicom_object::InMemDicomObject) -> bool {
+    use dicom_dictionary_std::tags::{DOUBLE_FLOAT_PIXEL_DATA, FLOAT_PIXEL_DATA, PIXEL_DATA};
+    [PIXEL_DATA, FLOAT_PIXEL_DATA, DOUBLE_FLOAT_PIXEL_DATA]
+        .into_iter()
+        .any(|t| obj.get(t).is_some())
+}
+
 /// The prefix of the warning a flagged instance gets in its report line.
 pub const BURNED_IN_RISK: &str = "burned-in-risk";
 

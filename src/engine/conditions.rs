@@ -5,24 +5,22 @@ use dicom_core::Tag;
 use dicom_object::InMemDicomObject;
 
 use super::walk;
-use crate::plan::condition::Outcome;
+use crate::plan::condition::{Outcome, Values};
 use crate::plan::{Action, Plan};
 
 /// Which conditions of the plan hold for this data set (index = condition index).
 pub(super) fn evaluate(plan: &Plan, obj: &InMemDicomObject) -> Outcome {
-    let value = |tag: Tag| -> Option<Vec<String>> {
-        let e = obj.get(tag)?;
-        let text = walk::text_of(e).unwrap_or_default();
-        Some(
-            text.split('\\')
-                .map(|v| v.trim_matches([' ', '\0']).to_string())
-                .collect(),
-        )
-    };
+    let values = Values::of(plan.condition_tags(), |t| original_text(obj, t));
     plan.conditions()
         .iter()
-        .map(|c| c.condition.holds(&value))
+        .map(|c| c.condition.holds(&values))
         .collect()
+}
+
+/// The text of a top-level element as conditions read it (`None`: absent; a value that
+/// is not text reads as empty).
+pub(super) fn original_text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
+    obj.get(tag).map(|e| walk::text_of(e).unwrap_or_default())
 }
 
 /// The original values the plan's `lookup ... by` and `shift-date by table` read.

@@ -70,7 +70,8 @@ fn values(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<String>> {
 impl Engine<'_> {
     /// The pixel rules of the plan that hold for `obj` (its original values).
     pub fn pixel_match(&self, obj: &InMemDicomObject) -> PixelMatch {
-        self.plan.pixel_regions(&|t| values(obj, t))
+        self.plan
+            .pixel_regions(&|t| super::conditions::original_text(obj, t))
     }
 }
 

@@ -236,6 +236,26 @@ mod imp {
             assert_eq!(n, 4990);
             assert_eq!(std::fs::read(&path).unwrap(), &bytes[10..]);
         }
+
+        /// A source that cannot be read ends the copy with its error, by every method
+        /// (not a retry forever, not a short copy called done).
+        #[test]
+        fn a_read_error_of_the_source_is_returned() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("src");
+            std::fs::write(&path, vec![7u8; 4096]).unwrap();
+            // opened for writing only: every read of it fails with EBADF
+            let src = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            let mut out = tempfile::tempfile().unwrap();
+            assert!(super::super::buffered(&src, 0, 4096, &mut out).is_err());
+            for dev in [u64::MAX - 5, u64::MAX - 6] {
+                if dev == u64::MAX - 6 {
+                    remember(dev, Method::Buffered);
+                }
+                assert!(copy_range(&src, dev, 0, 4096, &mut out).is_err());
+            }
+            assert_eq!(copied(&mut out), Vec::<u8>::new());
+        }
     }
 }
 

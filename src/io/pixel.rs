@@ -214,10 +214,46 @@ impl super::Loaded {
         limit: u64,
         done: &mut Blackout,
     ) -> Result<(), PixelError> {
-        use dicom_core::value::{PrimitiveValue, Value};
-        use dicom_dictionary_std::tags::PIXEL_DATA;
-        let Some(elem) = self.object.get(PIXEL_DATA) else {
-            // no pixel data: nothing to black out
+        use dicom_dictionary_std::tags::{DOUBLE_FLOAT_PIXEL_DATA, FLOAT_PIXEL_DATA, PIXEL_DATA};
+        // Float (7FE0,0008) and Double Float Pixel Data (7FE0,0009) are native samples of
+        // 32 and 64 bits: all bits zero is 0.0
+        for (tag, bits) in [
+            (PIXEL_DATA, None),
+            (FLOAT_PIXEL_DATA, Some(32)),
+            (DOUBLE_FLOAT_PIXEL_DATA, Some(64)),
+        ] {
+            if self.object.get(tag).is_none() {
+                continue;
+            }
+            if let Some(bits) = bits
+                && layout.bits != bits
+            {
+                return Err(PixelError::Unsupported(format!(
+                    "{} bits allocated for {} ({bits} required)",
+                    layout.bits,
+                    if bits == 32 {
+                        "Float Pixel Data (7FE0,0008)"
+                    } else {
+                        "Double Float Pixel Data (7FE0,0009)"
+                    }
+                )));
+            }
+            self.black_out_element(tag, &layout, &inside, limit, done)?;
+        }
+        Ok(())
+    }
+
+    /// Blacks out the pixel data element `tag` (present) in memory.
+    fn black_out_element(
+        &mut self,
+        tag: dicom_core::Tag,
+        layout: &Layout,
+        inside: &[layout::Clipped],
+        limit: u64,
+        done: &mut Blackout,
+    ) -> Result<(), PixelError> {
+        use dicom_core::value::Value;
+        let Some(elem) = self.object.get(tag) else {
             return Ok(());
         };
         match elem.value() {
@@ -227,8 +263,8 @@ impl super::Loaded {
                 let edit = encapsulated::prepare(
                     &mut self.object,
                     &uid,
-                    layout,
-                    inside,
+                    layout.clone(),
+                    inside.to_vec(),
                     limit,
                     compressed,
                 )?;
@@ -252,27 +288,41 @@ impl super::Loaded {
                     &mut bytes.as_ref(),
                     actual,
                     &mut out,
-                    layout.all_ranges(&inside),
+                    layout.all_ranges(inside),
                 )?;
-                let value = match v {
-                    PrimitiveValue::U16(_) => PrimitiveValue::U16(
-                        out.chunks_exact(2)
-                            .map(|c| {
-                                u16::from_ne_bytes([
-                                    c.first().copied().unwrap_or(0),
-                                    c.get(1).copied().unwrap_or(0),
-                                ])
-                            })
-                            .collect(),
-                    ),
-                    _ => PrimitiveValue::U8(out.into()),
-                };
+                let value = same_kind(v, &out);
                 let vr = elem.vr();
                 self.object
-                    .put(dicom_core::DataElement::new(PIXEL_DATA, vr, value));
+                    .put(dicom_core::DataElement::new(tag, vr, value));
             }
             Value::Sequence(_) => return Err(PixelError::Malformed("pixel data as a sequence")),
         }
         Ok(())
+    }
+}
+
+/// `bytes` (the native-endian bytes of a value like `like`) as a value of the same kind:
+/// words stay words, floats floats, so that the writer encodes them as it would have.
+fn same_kind(
+    like: &dicom_core::value::PrimitiveValue,
+    bytes: &[u8],
+) -> dicom_core::value::PrimitiveValue {
+    use dicom_core::value::PrimitiveValue;
+    fn words<const N: usize>(bytes: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
+        bytes
+            .chunks_exact(N)
+            .map(|c| std::array::from_fn(|i| c.get(i).copied().unwrap_or(0)))
+    }
+    match like {
+        PrimitiveValue::U16(_) => {
+            PrimitiveValue::U16(words(bytes).map(u16::from_ne_bytes).collect())
+        }
+        PrimitiveValue::F32(_) => {
+            PrimitiveValue::F32(words(bytes).map(f32::from_ne_bytes).collect())
+        }
+        PrimitiveValue::F64(_) => {
+            PrimitiveValue::F64(words(bytes).map(f64::from_ne_bytes).collect())
+        }
+        _ => PrimitiveValue::U8(bytes.to_vec().into()),
     }
 }

@@ -59,26 +59,79 @@ pub enum Condition {
     Value(Tag, Test),
 }
 
+/// The original values of one top-level element, as conditions compare them: each value
+/// with its padding (spaces, NUL) trimmed, and all of them joined by `\\`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attr {
+    values: Vec<String>,
+    whole: String,
+}
+
+impl Attr {
+    /// The values of an element whose text (values separated by `\\`) is `text`.
+    pub fn from_text(text: &str) -> Attr {
+        let values: Vec<String> = text
+            .split('\\')
+            .map(|v| v.trim_matches([' ', '\0']).to_string())
+            .collect();
+        let whole = values.join("\\");
+        Attr { values, whole }
+    }
+}
+
+/// The original values of the elements some conditions read, taken once per instance
+/// (a hundred pixel signatures read the same few attributes: each is decoded once).
+#[derive(Debug, Default)]
+pub struct Values(Vec<(Tag, Option<Attr>)>);
+
+impl Values {
+    /// Takes the values of `tags` (sorted, as [`tags_read`] gives them); `text(tag)` gives
+    /// an element's text (`None`: absent).
+    pub fn of(tags: &[Tag], text: impl Fn(Tag) -> Option<String>) -> Values {
+        Values(
+            tags.iter()
+                .map(|t| (*t, text(*t).map(|s| Attr::from_text(&s))))
+                .collect(),
+        )
+    }
+
+    /// The values of `tag` (`None`: absent, or not among the tags taken).
+    pub fn get(&self, tag: Tag) -> Option<&Attr> {
+        let i = self.0.binary_search_by_key(&tag, |(t, _)| *t).ok()?;
+        self.0.get(i).and_then(|(_, a)| a.as_ref())
+    }
+}
+
+/// Every tag `conditions` read, sorted, once each.
+pub fn tags_read<'a>(conditions: impl IntoIterator<Item = &'a Condition>) -> Vec<Tag> {
+    let mut tags = Vec::new();
+    for c in conditions {
+        c.tags(&mut tags);
+    }
+    tags.sort_unstable();
+    tags.dedup();
+    tags
+}
+
 impl Condition {
-    /// Evaluates the condition; `value(tag)` gives the original values of a top-level
-    /// element (`None`: absent).
-    pub fn holds(&self, value: &dyn Fn(Tag) -> Option<Vec<String>>) -> bool {
+    /// Evaluates the condition on `values` (taken with [`Values::of`] for tags that
+    /// include this condition's).
+    pub fn holds(&self, values: &Values) -> bool {
         match self {
-            Condition::All(cs) => cs.iter().all(|c| c.holds(value)),
-            Condition::Any(cs) => cs.iter().any(|c| c.holds(value)),
-            Condition::Not(c) => !c.holds(value),
-            Condition::Exists(t) => value(*t).is_some(),
+            Condition::All(cs) => cs.iter().all(|c| c.holds(values)),
+            Condition::Any(cs) => cs.iter().any(|c| c.holds(values)),
+            Condition::Not(c) => !c.holds(values),
+            Condition::Exists(t) => values.get(*t).is_some(),
             Condition::Value(t, test) => {
-                let Some(values) = value(*t) else {
+                let Some(Attr { values, whole }) = values.get(*t) else {
                     return false;
                 };
-                let whole = values.join("\\");
                 match test {
-                    Test::Equals(s) => whole == *s || values.iter().any(|v| v == s),
+                    Test::Equals(s) => whole == s || values.iter().any(|v| v == s),
                     Test::OneOf(list) => list
                         .iter()
-                        .any(|s| whole == *s || values.iter().any(|v| v == s)),
-                    Test::Matches(re) => re.is_match(&whole),
+                        .any(|s| whole == s || values.iter().any(|v| v == s)),
+                    Test::Matches(re) => re.is_match(whole),
                     Test::Number(op, n) => values
                         .first()
                         .and_then(|v| v.trim().parse::<f64>().ok())

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use dicom_core::Tag;
 
+use super::condition::Values;
 use super::{Condition, Plan, PlanBuilder};
 pub use crate::io::pixel::Region;
 
@@ -114,13 +115,17 @@ impl Plan {
         &self.pixel
     }
 
-    /// The pixel rules whose conditions hold; `value(tag)` gives the original values of a
-    /// top-level element (as for [`Condition::holds`]). Of the verdicts that hold, the
-    /// last decides (later statements win, as everywhere).
-    pub fn pixel_regions(&self, value: &dyn Fn(Tag) -> Option<Vec<String>>) -> PixelMatch {
+    /// The pixel rules whose conditions hold; `text(tag)` gives the original text of a
+    /// top-level element (`None`: absent), read once per tag. Of the verdicts that hold,
+    /// the last decides (later statements win, as everywhere).
+    pub fn pixel_regions(&self, text: &dyn Fn(Tag) -> Option<String>) -> PixelMatch {
         let mut m = PixelMatch::default();
+        let values = Values::of(&self.pixel_tags, text);
         for rule in &self.pixel {
-            let holds = rule.condition.as_ref().is_none_or(|(c, _)| c.holds(value));
+            let holds = rule
+                .condition
+                .as_ref()
+                .is_none_or(|(c, _)| c.holds(&values));
             if !holds {
                 continue;
             }

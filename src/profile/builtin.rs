@@ -4,8 +4,8 @@
 //! works without any file next to it. `basic` and the option profiles are generated
 //! from the standard's tables in `data/standard/` by `tests/it/profiles.rs`
 //! (`UPDATE_PROFILES=1 cargo test --test it profiles`), which also checks row for row
-//! that they agree with those tables; `extra` is written by hand; `pixel-signatures` is
-//! generated from pydicom/deid's signature list by `scripts/gen-pixel-signatures.py`
+//! that they agree with those tables; `extra` is written by hand; `pixel-signatures` and
+//! `pixel-review` are generated from pydicom/deid's signature lists by `scripts/gen-pixel-signatures.py`
 //! (`tests/it/pixel.rs` checks it is current). See docs/profiles.md.
 
 /// One embedded profile.
@@ -82,6 +82,11 @@ pub const BUILTINS: &[Builtin] = &[
         name: "pixel-signatures",
         text: include_str!("../../profiles/pixel-signatures.anon"),
         summary: "regions of burned-in text of known devices, blacked out (generated from pydicom/deid's deid.dicom, MIT)",
+    },
+    Builtin {
+        name: "pixel-review",
+        text: include_str!("../../profiles/pixel-review.anon"),
+        summary: "opt-in: deid's blacklist as `pixel flag`, its whitelist as `pixel accept` (generated from pydicom/deid's deid.dicom, MIT)",
     },
 ];
 

@@ -23,6 +23,7 @@ mod io;
 mod language;
 mod oracle;
 mod pixel;
+mod pixel_float;
 mod pixel_verdicts;
 mod profiles;
 mod reader;

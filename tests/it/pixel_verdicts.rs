@@ -183,3 +183,166 @@ fn a_verdict_without_a_reason_is_an_error() {
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("a pixel verdict needs a reason"), "{text}");
 }
+
+// --- deid's blacklist and whitelist: builtin:pixel-review after the default profile -------
+
+fn corpus(name: &str) -> PathBuf {
+    root().join("tests/data/corpus/files").join(name)
+}
+
+/// The default profile's parts, then builtin:pixel-review.
+fn review_profile(dir: &tempfile::TempDir) -> String {
+    let p = dir.path().join("review.anon");
+    std::fs::write(
+        &p,
+        "include builtin:basic\ninclude builtin:extra\ninclude builtin:pixel-signatures\ninclude builtin:pixel-review\n",
+    )
+    .unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_blacklisted_capture_is_flagged_with_its_label_and_rejected_on_request() {
+    // a secondary capture, Modality OT, Image Type SECONDARY: deid's "Any Scanned
+    // Document or Secondary Save"
+    let files = [corpus("octave-dicom__simple-test.dcm")];
+    // the default profile has no blacklist
+    let (code, text, _, _dir) = run_files(&files, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains("deid blacklist"), "{text}");
+    let tmp = tempfile::tempdir().unwrap();
+    let p = review_profile(&tmp);
+    let (code, text, report, _dir) = run_files(&files, &["--profile", &p]);
+    assert_eq!(code, 0, "{text}");
+    let line = &report["octave-dicom__simple-test.dcm"];
+    assert_eq!(line["outcome"], "written", "{line}");
+    let w = line["warnings"][0].as_str().unwrap();
+    assert!(
+        w.starts_with("burned-in-risk: `pixel flag` (builtin:pixel-review:")
+            && w.contains(
+                "deid blacklist: Any Scanned Document or Secondary Save, deid.dicom line 788"
+            ),
+        "{w}"
+    );
+    let (code, _, report, _dir) = run_files(&files, &["--profile", &p, "--on-burned-in", "reject"]);
+    assert_eq!(code, 1);
+    let why = report["octave-dicom__simple-test.dcm"]["reason"]
+        .as_str()
+        .unwrap();
+    assert!(
+        why.contains("Any Scanned Document or Secondary Save"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_whitelisted_model_is_accepted_unless_it_says_burned_in_yes() {
+    let tmp = tempfile::tempdir().unwrap();
+    // the unmarked ultrasound (flagged by default), made a CT of a Sensation 64: deid's
+    // whitelist "CT Siemens Sensation 64 Catch-all"
+    let mut obj = dicom_object::open_file(fixture("us-unflagged.dcm")).unwrap();
+    let put = |obj: &mut dicom_object::DefaultDicomObject, tag, vr, v: &str| {
+        obj.put(dicom_core::DataElement::new(
+            tag,
+            vr,
+            dicom_core::PrimitiveValue::from(v),
+        ));
+    };
+    put(&mut obj, tags::MODALITY, dicom_core::VR::CS, "CT");
+    put(
+        &mut obj,
+        tags::MANUFACTURER_MODEL_NAME,
+        dicom_core::VR::LO,
+        "Sensation 64",
+    );
+    let clean = tmp.path().join("sensation.dcm");
+    obj.write_to_file(&clean).unwrap();
+    put(
+        &mut obj,
+        tags::BURNED_IN_ANNOTATION,
+        dicom_core::VR::CS,
+        "YES",
+    );
+    let yes = tmp.path().join("sensation-yes.dcm");
+    obj.write_to_file(&yes).unwrap();
+    // the default profile flags the first (an ultrasound SOP class)
+    let (_, _, report, _dir) = run_files(std::slice::from_ref(&clean), &[]);
+    assert!(
+        report["sensation.dcm"]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("burned-in-risk")
+    );
+    let p = review_profile(&tmp);
+    let (code, text, report, dir) = run_files(&[clean, yes], &["--profile", &p]);
+    assert_eq!(code, 1, "{text}");
+    let line = &report["sensation.dcm"];
+    assert_eq!(line["outcome"], "written", "{line}");
+    assert!(line.get("warnings").is_none(), "{line}");
+    let out = dicom_object::open_file(dir.path().join("out/sensation.dcm")).unwrap();
+    assert_eq!(codes(&out), ["113100"]);
+    assert_eq!(text_of(&out, tags::BURNED_IN_ANNOTATION), None);
+    // the header's YES wins over the model catch-all
+    assert_eq!(report["sensation-yes.dcm"]["outcome"], "rejected");
+}
+
+#[test]
+fn the_signatures_are_generated_from_deid() {
+    let out = match std::process::Command::new("python3")
+        .arg(root().join("scripts/gen-pixel-signatures.py"))
+        .arg("--check")
+        .output()
+    {
+        Ok(o) => o,
+        Err(_) => {
+            return crate::support::skipped("python3 (scripts/gen-pixel-signatures.py --check)");
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // every signature compiled into the default profile
+    let plan = dicom_anonymizer::Profile::default_profile()
+        .compile()
+        .unwrap();
+    use dicom_anonymizer::plan::pixel::{PixelAction, Verdict};
+    let rules = plan.pixel_rules();
+    assert_eq!(
+        rules.len(),
+        102,
+        "deid 0.4.13: 102 graylist labels with rectangles"
+    );
+    assert!(
+        rules
+            .iter()
+            .all(|r| r.condition.is_some() && matches!(r.action, PixelAction::Blackout(_)))
+    );
+    // builtin:pixel-review: 4 flag-only graylist and 6 blacklist labels as flags, 2
+    // whitelist labels as accepts (docs/profiles.md)
+    let review =
+        dicom_anonymizer::Profile::from_text("review.anon", "include builtin:pixel-review\n")
+            .compile()
+            .unwrap();
+    let rules = review.pixel_rules();
+    let count = |v: Verdict| {
+        rules
+            .iter()
+            .filter(|r| matches!(&r.action, PixelAction::Verdict(w, _) if *w == v))
+            .count()
+    };
+    assert_eq!(
+        (
+            count(Verdict::Flag),
+            count(Verdict::Accept),
+            count(Verdict::Reject)
+        ),
+        (10, 2, 0)
+    );
+    assert_eq!(rules.len(), 12);
+    assert!(rules.iter().all(|r| r.condition.is_some()));
+    // a blacklist label names itself in the report
+    assert!(rules.iter().any(|r| matches!(&r.action,
+        PixelAction::Verdict(Verdict::Flag, why) if why.starts_with("deid blacklist: Any REPORTDATA, deid.dicom line "))));
+}

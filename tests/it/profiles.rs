@@ -958,13 +958,19 @@ fn every_shipped_profile_lints_clean() {
         .iter()
         .map(|b| format!("builtin:{}", b.name))
         .collect();
-    assert_eq!(names.len(), 3 + 1 + OPTION_COLUMNS.len());
+    // basic, extra, pixel-signatures, pixel-review; basic's option profile; the options
+    assert_eq!(names.len(), 4 + 1 + OPTION_COLUMNS.len());
     // the profiles that stand alone
     assert_cmd::Command::cargo_bin("dicom-anonymizer")
         .unwrap()
         .arg("lint")
         .arg("--deny-warnings")
-        .args(["builtin:basic", "builtin:extra", "builtin:pixel-signatures"])
+        .args([
+            "builtin:basic",
+            "builtin:extra",
+            "builtin:pixel-signatures",
+            "builtin:pixel-review",
+        ])
         .assert()
         .success()
         .stderr("");

@@ -324,6 +324,9 @@ mod tests {
         assert!(out[72_000..500_000].iter().all(|b| *b == 7));
         assert!(out[500_000..572_000].iter().all(|b| *b == 0));
         assert!(out[572_000..].iter().all(|b| *b == 7));
+        // two ranges more than a short gap apart are two spans, even within one piece
+        let (_, read, copied) = counted(&data, &[(0, 8 * 1000), (8 * 150_000, 8 * 151_000)]);
+        assert_eq!((read, copied), (0, 1_000_000 - 2000));
         // a range larger than a piece, not aligned at its ends: only the pieces with its
         // ends are read
         let (out, read, _) = counted(&data, &[(3, 8 * 600_000 + 5)]);
@@ -337,20 +340,38 @@ mod tests {
     #[test]
     fn narrow_rows_are_read_once_with_the_gaps_between_them() {
         let data: Vec<u8> = (0..400_000u32).map(|i| (i % 253) as u8 | 0x80).collect();
-        // 60 rows of a 400-wide RGB image, 100 pixels of each blacked out
+        // 60 rows of a 1280-wide RGB image, 100 pixels of each blacked out: gaps of 3540
+        // bytes between the rows' ranges
         let ranges: Vec<(u64, u64)> = (0..60u64)
-            .map(|y| (8 * (y * 1200 + 30), 8 * (y * 1200 + 330)))
+            .map(|y| (8 * (y * 3840 + 30), 8 * (y * 3840 + 330)))
             .collect();
         let (out, read, copied) = counted(&data, &ranges);
         // one span from the first range to the last, read once; the rest copied
-        let span = 59 * 1200 + 330 - 30;
+        let span = 59 * 3840 + 330 - 30;
         assert_eq!(read, span);
         assert_eq!(copied, 400_000 - span);
         for (i, (a, b)) in data.iter().zip(&out).enumerate() {
             let i = i as u64;
-            let inside = i < 60 * 1200 && (30..330).contains(&(i % 1200));
+            let inside = i < 60 * 3840 && (30..330).contains(&(i % 3840));
             assert_eq!(*b, if inside { 0 } else { *a }, "byte {i}");
         }
+    }
+
+    #[test]
+    fn ranges_sharing_a_byte_join_even_past_a_piece() {
+        let data = vec![0xFFu8; 2 * CHUNK as usize];
+        let c = 8 * CHUNK;
+        // the second range starts in the last byte of the first (1-bit data), and ends past
+        // a piece from the first's start
+        let ranges = [(0, c - 4), (c - 2, c + 100)];
+        let (out, _, _) = counted(&data, &ranges);
+        let mut want = data.clone();
+        for (s, e) in ranges {
+            for bit in s..e {
+                want[(bit / 8) as usize] &= !(1u8 << (bit % 8));
+            }
+        }
+        assert!(out == want);
     }
 
     #[test]
