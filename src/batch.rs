@@ -27,6 +27,7 @@ use crate::io::read::ReadOptions;
 use crate::io::report::{FileOutcome, Outcome};
 use crate::io::walk::{Input, Job, absolute};
 
+mod queue;
 mod stream;
 
 /// How outputs are named.

@@ -100,7 +100,12 @@
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        // formatted first, then one write: stderr is unbuffered, and a line written in
+        // pieces holds its lock for a system call per piece (workers printing at once
+        // then wait for each other)
+        let mut line = format!($($arg)*);
+        line.push('\n');
+        let _ = std::io::stderr().write_all(line.as_bytes());
     }};
 }
 

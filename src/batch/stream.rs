@@ -1,10 +1,10 @@
 //! [`Batch::run_stream`]: the inputs flow from the walk through a bounded queue to the
 //! workers, and each outcome goes to the caller as soon as it is known.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::Batch;
+use super::queue::Queue;
 use crate::io::report::{FileOutcome, Outcome};
 use crate::io::walk::Input;
 
@@ -28,17 +28,17 @@ impl Batch<'_> {
         };
         let stop = AtomicBool::new(false);
         let not_started = AtomicU64::new(0);
-        // a few inputs per worker: enough that no worker waits for the walk
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Input>(workers * 4);
-        let rx = Mutex::new(rx);
+        // enough inputs per worker that no worker waits for the walk, and that the walk
+        // wakes once per half a queue, not once per file (see `queue`)
+        let queue = Queue::new((workers * 32).max(64));
         let halted = || stop.load(Ordering::Relaxed) || self.cancelled();
         std::thread::scope(|s| {
             let mut started = 0;
             for i in 0..workers {
-                let worker = || {
-                    loop {
-                        let next = rx.lock().ok().and_then(|r| r.recv().ok());
-                        let Some(input) = next else { break };
+                let taker = queue.taker();
+                let (halted, stop, not_started) = (&halted, &stop, &not_started);
+                let worker = move || {
+                    while let Some(input) = taker.next() {
                         if halted() {
                             not_started.fetch_add(1, Ordering::Relaxed);
                             continue;
@@ -65,12 +65,12 @@ impl Batch<'_> {
                 }
             }
             for input in inputs {
-                if halted() || tx.send(input).is_err() {
+                if halted() || queue.push(input).is_err() {
                     // stopped, or every worker is gone
                     not_started.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            drop(tx);
+            queue.close();
             Ok(())
         })?;
         Ok(not_started.into_inner())

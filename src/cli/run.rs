@@ -342,10 +342,8 @@ pub fn run(args: &RunArgs) -> ExitStatus {
     let state = Mutex::new((Summary::default(), report.take(), false));
     let on_outcome = |o: &FileOutcome| {
         sinks.audit.record(o);
-        let Ok(mut s) = state.lock() else {
-            return;
-        };
-        s.0.add(o);
+        // the messages first, outside the lock: another worker's outcome need not wait for
+        // this one's lines to reach the terminal
         match o.outcome {
             Outcome::Failed => progress.suspend(|| {
                 say!(
@@ -379,6 +377,10 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         for w in o.warnings.iter().filter(|_| written) {
             progress.suspend(|| say!("{}: warning: {}", shown(&o.source), escape_controls(w)));
         }
+        let Ok(mut s) = state.lock() else {
+            return;
+        };
+        s.0.add(o);
         if let Some(w) = s.1.as_mut() {
             if writeln!(w, "{}", o.to_json_line()).is_err() {
                 s.2 = true;
