@@ -10,6 +10,7 @@ use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_object::InMemDicomObject;
 
 use super::{Engine, walk};
+use crate::plan::condition::Attr;
 use crate::plan::pixel::PixelMatch;
 
 const BURNED_IN_ANNOTATION: Tag = Tag(0x0028, 0x0301);
@@ -57,14 +58,10 @@ impl BurnedInRisk {
     }
 }
 
-fn values(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<String>> {
-    let e = obj.get(tag)?;
-    let text = walk::text_of(e).unwrap_or_default();
-    Some(
-        text.split('\\')
-            .map(|v| v.trim_matches([' ', '\0']).to_string())
-            .collect(),
-    )
+/// The first original value of a top-level element, read as conditions read it.
+fn first_value(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
+    let text = super::conditions::original_text(obj, tag)?;
+    Attr::from_text(&text).first().map(str::to_string)
 }
 
 impl Engine<'_> {
@@ -77,13 +74,11 @@ impl Engine<'_> {
 
 /// The risk of burned-in text the original header `obj` shows (before any rule).
 pub fn burned_in_risk(obj: &InMemDicomObject) -> Option<BurnedInRisk> {
-    let annotation = values(obj, BURNED_IN_ANNOTATION)
-        .and_then(|v| v.into_iter().next())
-        .map(|v| v.to_ascii_uppercase());
+    let annotation = first_value(obj, BURNED_IN_ANNOTATION).map(|v| v.to_ascii_uppercase());
     if annotation.as_deref() == Some("YES") {
         return Some(BurnedInRisk::Declared);
     }
-    let class = values(obj, SOP_CLASS_UID).and_then(|v| v.into_iter().next());
+    let class = first_value(obj, SOP_CLASS_UID);
     let screen = class
         .as_deref()
         .is_some_and(|c| SCREEN_CAPTURE_CLASSES.contains(&c));

@@ -77,6 +77,11 @@ impl Attr {
         let whole = values.join("\\");
         Attr { values, whole }
     }
+
+    /// The first value (trimmed).
+    pub fn first(&self) -> Option<&str> {
+        self.values.first().map(String::as_str)
+    }
 }
 
 /// The original values of the elements some conditions read, taken once per instance

@@ -519,25 +519,6 @@ fn unmatched_burned_in_text_is_refused_or_flagged() {
     assert!(!text.contains("burned-in-risk"), "{text}");
 }
 
-/// Pixel data the plan deletes carries no burned-in text: the instance that says YES and
-/// the screen capture are written, neither rejected nor flagged.
-#[test]
-fn deleted_pixel_data_is_no_burned_in_risk() {
-    let files = ["sc-burned.dcm", "us-unflagged.dcm"];
-    let dir = tempfile::tempdir().unwrap();
-    let profile = dir.path().join("no-pixels.anon");
-    std::fs::write(&profile, "include builtin:basic\nPixelData delete\n").unwrap();
-    let (code, text, report, out) = run(&files, &["--profile", profile.to_str().unwrap()]);
-    assert_eq!(code, 0, "{text}");
-    for f in files {
-        assert_eq!(report[f]["outcome"], "written", "{f}: {}", report[f]);
-        assert!(report[f].get("warnings").is_none(), "{f}: {}", report[f]);
-        let o = dicom_object::open_file(out.path().join("out").join(f)).unwrap();
-        assert!(o.get(tags::PIXEL_DATA).is_none(), "{f}");
-    }
-    assert!(!text.contains("burned-in-risk"), "{text}");
-}
-
 #[test]
 fn a_signature_whose_rectangle_misses_the_image_claims_nothing() {
     let dir = tempfile::tempdir().unwrap();

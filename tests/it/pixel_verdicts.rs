@@ -346,3 +346,21 @@ fn the_signatures_are_generated_from_deid() {
     assert!(rules.iter().any(|r| matches!(&r.action,
         PixelAction::Verdict(Verdict::Flag, why) if why.starts_with("deid blacklist: Any REPORTDATA, deid.dicom line "))));
 }
+
+/// Pixel data the plan deletes carries no burned-in text: the instance that says YES and
+/// the screen capture are written, neither rejected nor flagged.
+#[test]
+fn deleted_pixel_data_is_no_burned_in_risk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = profile(&tmp, "PixelData delete\n");
+    let files = ["sc-burned.dcm", "us-unflagged.dcm"];
+    let (code, text, report, out) = run_files(&files.map(fixture), &["--profile", &p]);
+    assert_eq!(code, 0, "{text}");
+    for f in files {
+        assert_eq!(report[f]["outcome"], "written", "{f}: {}", report[f]);
+        assert!(report[f].get("warnings").is_none(), "{f}: {}", report[f]);
+        let o = dicom_object::open_file(out.path().join("out").join(f)).unwrap();
+        assert!(o.get(tags::PIXEL_DATA).is_none(), "{f}");
+    }
+    assert!(!text.contains("burned-in-risk"), "{text}");
+}
