@@ -270,8 +270,7 @@ C\t1.2.4
 A\t0\t1\tU\textra
 ";
     let table = Table::parse(text);
-    let reasons: Vec<(usize, &str)> =
-        table.problems.iter().map(|p| (p.line, p.reason)).collect();
+    let reasons: Vec<(usize, &str)> = table.problems.iter().map(|p| (p.line, p.reason)).collect();
     assert_eq!(
         reasons,
         [
