@@ -57,6 +57,9 @@ pub struct RunOptions {
     /// `--quarantine DIR`: rejected inputs are copied there unchanged, at their relative
     /// path (opt-in: they still hold PHI). `None`: nothing of them is written.
     pub quarantine: Option<PathBuf>,
+    /// Hash each input and output while the output is written (for the manifest: the
+    /// outcome's `hashes`), instead of leaving the manifest to read both files again.
+    pub hash: bool,
 }
 
 /// Everything a worker needs, shared by all of them.
@@ -213,6 +216,7 @@ impl<'a> Batch<'a> {
             trailing_zeros_dropped: instance.trailing_padding(),
             warnings: instance.warnings().to_vec(),
             un_sequences_read: instance.un_sequences_read(),
+            hashes: None,
         };
         let fail = |mut o: FileOutcome, why: String| {
             o.outcome = Outcome::Failed;
@@ -252,9 +256,16 @@ impl<'a> Batch<'a> {
             return outcome;
         }
         let ensure = |dir: &Path, again: bool| self.ensure_dir(dir, again);
-        match deid::persist(instance, &out, self.options.overwrite, &ensure) {
-            Ok(bytes) => {
+        match deid::persist(
+            instance,
+            &out,
+            self.options.overwrite,
+            self.options.hash,
+            &ensure,
+        ) {
+            Ok((bytes, hashes)) => {
                 outcome.bytes = bytes;
+                outcome.hashes = Some(hashes);
                 outcome
             }
             Err(deid::PersistError::Exists) => self.exists(job.src.clone(), out),

@@ -65,10 +65,12 @@ use crate::engine::{Applied, Counts, Engine, Keys, PixelFate};
 use crate::io::read::{self, Loaded, ReadMode, ReadOptions};
 use crate::io::report::{FileOutcome, InputFacts, Outcome};
 use crate::io::walk::absolute;
-use crate::io::{ReadError, write};
+use crate::io::{FileHashes, ReadError, write};
 use crate::plan::Plan;
 
+mod persist;
 mod pixels;
+pub(crate) use persist::{PersistError, create_dir, parent_of, persist};
 pub use pixels::{BURNED_IN_RISK, OnBurnedIn};
 
 /// What the run decides per instance beyond the plan.
@@ -242,8 +244,23 @@ impl Instance {
 
     /// Writes the output to `out` from its current position; returns the bytes written.
     pub fn write_to(self, out: &mut File) -> Result<u64, Stopped> {
-        write::write(self.loaded, out)
-            .map(|s| s.bytes_written)
+        self.write_hashing_to(out, false).map(|(n, _)| n)
+    }
+
+    /// [`Instance::write_to`], and with `hash` the sha256 of the source and of the output
+    /// taken on the way (what a manifest records: [`write::write_hashing`]).
+    pub fn write_hashing_to(
+        self,
+        out: &mut File,
+        hash: bool,
+    ) -> Result<(u64, FileHashes), Stopped> {
+        let written = if hash {
+            write::write_hashing(self.loaded, out)
+        } else {
+            write::write(self.loaded, out)
+        };
+        written
+            .map(|s| (s.bytes_written, s.hashes))
             .map_err(|e| Stopped::Failed(error_chain(&e)))
     }
 }
@@ -440,6 +457,7 @@ impl<'a> Deidentifier<'a> {
             trailing_zeros_dropped: instance.trailing_padding(),
             warnings: instance.warnings().to_vec(),
             un_sequences_read: instance.un_sequences_read(),
+            hashes: None,
         };
         let out_abs = match dst.file_name() {
             Some(name) => absolute(parent_of(dst)).join(name),
@@ -449,96 +467,18 @@ impl<'a> Deidentifier<'a> {
             Err("the output would be inside the source tree; nothing was written".to_string())
         } else {
             let ensure = |dir: &Path, _again: bool| create_dir(dir);
-            persist(instance, dst, true, &ensure).map_err(|e| match e {
+            persist(instance, dst, true, false, &ensure).map_err(|e| match e {
                 PersistError::Failed(why) => why,
                 PersistError::Exists => "the output is already there".to_string(),
             })
         };
         match result {
-            Ok(bytes) => outcome.bytes = bytes,
+            Ok((bytes, _)) => outcome.bytes = bytes,
             Err(why) => {
                 outcome.outcome = Outcome::Failed;
                 outcome.error = Some(why);
             }
         }
         outcome
-    }
-}
-
-/// The folder an output goes into.
-pub(crate) fn parent_of(out: &Path) -> &Path {
-    out.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-pub(crate) fn create_dir(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create the folder `{}`: {e}", dir.display()))
-}
-
-/// Why [`persist`] wrote nothing under the output's name.
-#[derive(Debug)]
-pub(crate) enum PersistError {
-    /// Without `overwrite`: the output is already there (found by the rename, which never
-    /// replaces it; no check before it).
-    Exists,
-    /// The reason, for the report.
-    Failed(String),
-}
-
-impl From<String> for PersistError {
-    fn from(why: String) -> Self {
-        PersistError::Failed(why)
-    }
-}
-
-/// Writes `instance` to a temporary file next to `out` and renames it to `out` (replacing
-/// an existing `out` only with `overwrite`). `ensure_dir(dir, again)` creates the folder;
-/// `again` is true when the folder vanished after a first call. Returns the bytes written.
-pub(crate) fn persist(
-    instance: Instance,
-    out: &Path,
-    overwrite: bool,
-    ensure_dir: &dyn Fn(&Path, bool) -> Result<(), String>,
-) -> Result<u64, PersistError> {
-    let dir = parent_of(out);
-    ensure_dir(dir, false)?;
-    let mut builder = tempfile::Builder::new();
-    builder
-        .prefix(crate::batch::TEMP_PREFIX)
-        .suffix(crate::batch::TEMP_SUFFIX);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let mut tmp = match builder.tempfile_in(dir) {
-        // the folder was removed since this run created it
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            ensure_dir(dir, true)?;
-            builder.tempfile_in(dir)
-        }
-        other => other,
-    }
-    .map_err(|e| format!("cannot create a file in `{}`: {e}", dir.display()))?;
-    let bytes = instance
-        .write_to(tmp.as_file_mut())
-        .map_err(|e| e.reason().to_string())?;
-    let persisted = if overwrite {
-        tmp.persist(out).map(|_| ())
-    } else {
-        tmp.persist_noclobber(out).map(|_| ())
-    };
-    match persisted {
-        Ok(()) => Ok(bytes),
-        Err(e) if !overwrite && e.error.kind() == std::io::ErrorKind::AlreadyExists => {
-            Err(PersistError::Exists)
-        }
-        Err(e) => Err(PersistError::Failed(format!(
-            "cannot move the output to `{}`: {}",
-            out.display(),
-            e.error
-        ))),
     }
 }

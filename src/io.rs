@@ -81,4 +81,4 @@ pub(crate) fn well_formed_implicit(bytes: &[u8]) -> bool {
 pub use cause::DicomCause;
 pub use error::{NotDicomReason, ReadError, ReadErrorKind, SafeUid, TruncatedIn, WriteError};
 pub use read::{BareEncoding, HeldInMemory, InMemoryReason, Loaded, ReadMode, ReadOptions, load};
-pub use write::{WriteStats, write};
+pub use write::{FileHashes, WriteStats, write, write_hashing};

@@ -284,6 +284,9 @@ pub fn run(args: &RunArgs) -> ExitStatus {
         fail_fast: args.fail_fast,
         read,
         quarantine: args.quarantine.clone(),
+        // the manifest's hashes are taken while each output is written: the pixel data
+        // is read once, instead of both files again afterwards
+        hash: sinks.audit.manifest.is_some(),
     };
     // one run per DST (per shard): taken before the leftovers of a killed run are removed
     let _lock = if args.dry_run || !inputs_go_to_a_folder(&args.src) {

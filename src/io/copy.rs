@@ -28,27 +28,87 @@ pub(crate) fn copy_range(
 }
 
 /// The portable copy: positional reads into a buffer, writes to `out`.
-fn buffered(src: &File, mut offset: u64, len: u64, out: &mut File) -> io::Result<u64> {
-    let mut buf = vec![0u8; usize::try_from(len.min(256 * 1024)).unwrap_or(256 * 1024)];
-    let mut copied = 0u64;
-    while copied < len {
-        let want = usize::try_from(len - copied)
-            .unwrap_or(usize::MAX)
-            .min(buf.len());
-        let Some(chunk) = buf.get_mut(..want) else {
-            break;
+fn buffered(src: &File, offset: u64, len: u64, out: &mut File) -> io::Result<u64> {
+    read_through(src, offset, len, &mut |chunk| out.write_all(chunk))
+}
+
+/// Copies at most `len` bytes of `src` from `offset` to `out` through this process,
+/// handing every chunk to `seen` before it is written (the hashes of the manifest: the
+/// pixel bytes are read once, for the copy and for both hashes); returns the bytes
+/// copied, fewer than `len` only when `src` ends first.
+pub(crate) fn copy_seen(
+    src: &File,
+    offset: u64,
+    len: u64,
+    out: &mut dyn Write,
+    seen: &mut dyn FnMut(&[u8]),
+) -> io::Result<u64> {
+    read_through(src, offset, len, &mut |chunk| {
+        seen(chunk);
+        out.write_all(chunk)
+    })
+}
+
+/// Hands `src` from `offset` to its end (at most `len` bytes) to `seen`, in chunks;
+/// returns the bytes read.
+pub(crate) fn read_seen(
+    src: &File,
+    offset: u64,
+    len: u64,
+    seen: &mut dyn FnMut(&[u8]),
+) -> io::Result<u64> {
+    read_through(src, offset, len, &mut |chunk| {
+        seen(chunk);
+        Ok(())
+    })
+}
+
+/// Bytes of the buffer each thread reads through (kept: a new one per file would be
+/// fresh pages every time).
+const BUFFER: usize = 256 * 1024;
+
+thread_local! {
+    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Positional reads of `src` from `offset`, at most `len` bytes, each chunk handed to
+/// `each`; returns the bytes read.
+fn read_through(
+    src: &File,
+    mut offset: u64,
+    len: u64,
+    each: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<u64> {
+    BUF.with(|buf| {
+        // a re-entered buffer (never here) gets one of its own
+        let mut own = Vec::new();
+        let mut borrowed = buf.try_borrow_mut();
+        let buf = match borrowed.as_mut() {
+            Ok(b) => &mut **b,
+            Err(_) => &mut own,
         };
-        let n = match read_at(src, chunk, offset) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        out.write_all(chunk.get(..n).unwrap_or_default())?;
-        offset += n as u64;
-        copied += n as u64;
-    }
-    Ok(copied)
+        let size = usize::try_from(len).unwrap_or(BUFFER).clamp(1, BUFFER);
+        if buf.len() < size {
+            buf.resize(size, 0);
+        }
+        let mut done = 0u64;
+        while done < len {
+            let want = usize::try_from(len - done).unwrap_or(usize::MAX).min(size);
+            let Some(chunk) = buf.get_mut(..want) else {
+                break;
+            };
+            let n = match read_at(src, chunk, offset) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            each(chunk.get(..n).unwrap_or_default())?;
+            offset += n as u64;
+            done += n as u64;
+        }
+        Ok(done)
+    })
 }
 
 #[cfg(unix)]

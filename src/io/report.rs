@@ -66,6 +66,10 @@ pub struct FileOutcome {
     /// and written as SQ.
     #[serde(skip_serializing_if = "is_zero_u32")]
     pub un_sequences_read: u32,
+    /// The sha256 of the source and of the output, taken while the output was written
+    /// (when the run keeps a manifest), for the manifest; never in the report.
+    #[serde(skip)]
+    pub hashes: Option<crate::io::FileHashes>,
 }
 
 fn is_zero_u32(n: &u32) -> bool {
@@ -113,6 +117,7 @@ impl FileOutcome {
             trailing_zeros_dropped: 0,
             warnings: Vec::new(),
             un_sequences_read: 0,
+            hashes: None,
         }
     }
 

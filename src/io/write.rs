@@ -10,7 +10,7 @@
 //! the temporary file and renaming it is the caller's job.
 
 use super::pixel::{self, PixelEdit};
-use super::read::{Loaded, StreamedPixels, Ts, charset_of};
+use super::read::{Loaded, ReadMode, StreamedPixels, Ts, charset_of};
 use super::{DicomCause, SafeUid, WriteError};
 use dicom_core::DataElement;
 use dicom_core::header::{DataElementHeader, Length};
@@ -23,6 +23,7 @@ use dicom_object::{FileDicomObject, InMemDicomObject};
 use dicom_parser::dataset::write::DataSetWriter;
 use dicom_parser::dataset::{DataToken, IntoTokens};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
@@ -34,6 +35,20 @@ pub struct WriteStats {
     pub bytes_written: u64,
     /// Pixel data value bytes copied from the source (0 for in-memory files).
     pub pixel_bytes_copied: u64,
+    /// The sha256 of the source and of the output, taken on the way
+    /// ([`write_hashing`]; empty from [`write()`]).
+    pub hashes: FileHashes,
+}
+
+/// The sha256 of a source file and of its output, of the bytes this writer read and
+/// wrote. `None` where they do not all pass through it: the output when its pixel data is
+/// blacked out (written by the pixel module), the source when it was read whole or
+/// rewritten before reading (a UN sequence); the caller hashes those files itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct FileHashes {
+    pub source: Option<[u8; 32]>,
+    pub output: Option<[u8; 32]>,
 }
 
 /// Sequence delimitation item (FFFE,E0DD) with zero length, little endian (encapsulated
@@ -53,6 +68,24 @@ const SEQUENCE_DELIMITER_LE: [u8; 8] = [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0];
 /// [`WriteError`]; in particular the transfer syntax in the meta must not have been
 /// changed since loading, and a streamed object must not have gained a Pixel Data element.
 pub fn write(loaded: Loaded, out: &mut File) -> Result<WriteStats, WriteError> {
+    write_with(loaded, out, false)
+}
+
+/// [`write()`], and the sha256 of the output and of the source taken on the way (for a
+/// run's manifest): the output's from every byte written, the source's from its header
+/// read again (one positional read), the pixel data as it is copied (read once, through
+/// this process instead of by the kernel, for both hashes) and whatever follows it, to
+/// the source's end. See [`FileHashes`] for what is left out.
+///
+/// # Errors
+/// As [`write()`].
+pub fn write_hashing(loaded: Loaded, out: &mut File) -> Result<WriteStats, WriteError> {
+    write_with(loaded, out, true)
+}
+
+fn write_with(loaded: Loaded, out: &mut File, hash: bool) -> Result<WriteStats, WriteError> {
+    // the source's bytes are the ones read here only for a file streamed from its source
+    let source_hashable = hash && loaded.mode == ReadMode::Streamed && loaded.un_sequences == 0;
     let Loaded {
         mut object,
         ts_uid,
@@ -72,11 +105,20 @@ pub fn write(loaded: Loaded, out: &mut File) -> Result<WriteStats, WriteError> {
             cause: DicomCause::fixed("unknown transfer syntax"),
         })?;
 
+    let mut sink = Sink {
+        out,
+        count: 0,
+        hash: hash.then(Sha256::new),
+    };
     let Some(px) = pixel else {
-        let written = write_head(object, ts, None, out)?;
+        write_head(object, ts, None, &mut sink)?;
         return Ok(WriteStats {
-            bytes_written: written,
+            bytes_written: sink.count,
             pixel_bytes_copied: 0,
+            hashes: FileHashes {
+                source: None,
+                output: sink.digest(),
+            },
         });
     };
     if object.get(tags::PIXEL_DATA).is_some() {
@@ -87,13 +129,10 @@ pub fn write(loaded: Loaded, out: &mut File) -> Result<WriteStats, WriteError> {
     let above: Vec<Tag> = object.tags().filter(|t| *t > tags::PIXEL_DATA).collect();
     let after: Vec<_> = above.into_iter().filter_map(|t| object.take(t)).collect();
     let cs = (!after.is_empty()).then(|| charset_of(&object));
-    let mut written = write_head(object, ts, Some(&px), out)?;
-    let (copied, pixel_written) = copy_pixels(px, out)?;
-    written += pixel_written;
-    let mut tail = BufWriter::new(Counting {
-        inner: &mut *out,
-        count: 0,
-    });
+    write_head(object, ts, Some(&px), &mut sink)?;
+    let mut source_hash = (source_hashable && px.edit.is_none()).then(Sha256::new);
+    let copied = copy_pixels(px, &mut sink, source_hash.as_mut())?;
+    let mut tail = BufWriter::new(&mut sink);
     if let Some(cs) = cs {
         InMemDicomObject::from_element_iter(after)
             .write_dataset_with_ts_cs(&mut tail, ts, cs)
@@ -102,10 +141,14 @@ pub fn write(loaded: Loaded, out: &mut File) -> Result<WriteStats, WriteError> {
             })?;
     }
     tail.flush()?;
-    written += tail.get_ref().count;
+    drop(tail);
     Ok(WriteStats {
-        bytes_written: written,
+        bytes_written: sink.count,
         pixel_bytes_copied: copied,
+        hashes: FileHashes {
+            source: source_hash.map(|h| h.finalize().into()),
+            output: sink.digest(),
+        },
     })
 }
 
@@ -122,18 +165,12 @@ fn write_head(
     object: FileDicomObject<InMemDicomObject>,
     ts: &Ts,
     pixel: Option<&StreamedPixels>,
-    out: &mut File,
-) -> Result<u64, WriteError> {
+    out: &mut Sink<'_>,
+) -> Result<(), WriteError> {
     // one `write` for a header under 64 KiB: dicom-object flushes after the meta and
     // after the data set, so the flushes it asks for are not passed on (`Unflushed`), and
     // the buffer goes out once, at the end
-    let mut w = Unflushed(BufWriter::with_capacity(
-        64 * 1024,
-        Counting {
-            inner: out,
-            count: 0,
-        },
-    ));
+    let mut w = Unflushed(BufWriter::with_capacity(64 * 1024, out));
     w.write_all(&[0u8; 128])?;
     w.write_all(b"DICM")?;
     object.meta().write(&mut w).map_err(|e| WriteError::Meta {
@@ -170,7 +207,7 @@ fn write_head(
     }
     let mut w = w.0;
     w.flush()?;
-    Ok(w.get_ref().count)
+    Ok(())
 }
 
 /// A writer whose `flush` does nothing (the owner flushes the inner writer itself).
@@ -276,21 +313,32 @@ impl<W: Write> ErrorKeeper<'_, W> {
     }
 }
 
-/// A writer that counts the bytes it passes on.
-struct Counting<W> {
-    inner: W,
+/// The output: counts the bytes it passes on and, when asked, hashes them.
+struct Sink<'a> {
+    out: &'a mut File,
     count: u64,
+    /// `None` also once bytes went to `out` around it (a blacked-out pixel data).
+    hash: Option<Sha256>,
 }
 
-impl<W: Write> Write for Counting<W> {
+impl Sink<'_> {
+    fn digest(self) -> Option<[u8; 32]> {
+        self.hash.map(|h| h.finalize().into())
+    }
+}
+
+impl Write for Sink<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
+        let n = self.out.write(buf)?;
         self.count += n as u64;
+        if let Some(h) = &mut self.hash {
+            h.update(buf.get(..n).unwrap_or_default());
+        }
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        self.out.flush()
     }
 }
 
@@ -326,11 +374,18 @@ fn pixel_header(px: &StreamedPixels, ts: &Ts) -> Result<Vec<u8>, WriteError> {
 
 /// The value bytes of the Pixel Data from the source (its header is already written), a
 /// padding byte for odd native data, and the sequence delimiter when the source had none;
-/// returns the value bytes copied and the bytes written.
+/// returns the value bytes copied.
 ///
 /// The source is not looked at again before the copy (no `statx`, no `lseek`): a source
 /// that shrank since it was read makes the copy come up short, which is refused here.
-fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteError> {
+///
+/// With `source_hash` (a plain copy only), the source's bytes go into it in file order:
+/// its header read again, the pixel data as it is copied, then the rest of the source.
+fn copy_pixels(
+    px: StreamedPixels,
+    out: &mut Sink<'_>,
+    source_hash: Option<&mut Sha256>,
+) -> Result<u64, WriteError> {
     let StreamedPixels {
         source,
         source_dev,
@@ -338,21 +393,50 @@ fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteEr
         edit,
     } = px;
     let len = range.value_end - range.value_start;
-    let copied = match &edit {
-        None => super::copy::copy_range(&source, source_dev, range.value_start, len, out)?,
-        Some(PixelEdit::Native { layout, regions }) => {
+    if edit.is_some() {
+        // written around the sink: its hash would miss them
+        out.hash = None;
+    }
+    let copied = match (&edit, source_hash) {
+        (None, Some(h)) => {
+            let head = super::copy::read_seen(&source, 0, range.value_start, &mut |b| h.update(b))?;
+            if head != range.value_start {
+                return Err(WriteError::SourceChanged {
+                    expected: range.value_start,
+                    copied: head,
+                });
+            }
+            let copied =
+                super::copy::copy_seen(&source, range.value_start, len, out, &mut |b| h.update(b))?;
+            if copied == len {
+                super::copy::read_seen(&source, range.value_end, u64::MAX, &mut |b| h.update(b))?;
+            }
+            copied
+        }
+        (None, None) if out.hash.is_some() => {
+            super::copy::copy_seen(&source, range.value_start, len, out, &mut |_| {})?
+        }
+        (None, None) => {
+            let n = super::copy::copy_range(&source, source_dev, range.value_start, len, out.out)?;
+            out.count += n;
+            n
+        }
+        (Some(PixelEdit::Native { layout, regions }), _) => {
             let mut src = pixel::FileRange {
                 file: &source,
                 dev: source_dev,
                 base: range.value_start,
             };
-            pixel::copy_with_blackout(&mut src, len, out, layout.all_ranges(regions))?
+            let n = pixel::copy_with_blackout(&mut src, len, out.out, layout.all_ranges(regions))?;
+            out.count += n;
+            n
         }
-        Some(PixelEdit::Decode(edit)) => {
+        (Some(PixelEdit::Decode(edit)), _) => {
             let written =
-                pixel::write_decoded(edit, &source, range.value_start, range.value_end, out)
+                pixel::write_decoded(edit, &source, range.value_start, range.value_end, out.out)
                     .map_err(pixel_error)?;
-            return Ok((len, written));
+            out.count += written;
+            return Ok(len);
         }
     };
     if copied != len {
@@ -372,7 +456,7 @@ fn copy_pixels(px: StreamedPixels, out: &mut File) -> Result<(u64, u64), WriteEr
     if !end.is_empty() {
         out.write_all(&end)?;
     }
-    Ok((copied, copied + end.len() as u64))
+    Ok(copied)
 }
 
 fn pixel_error(e: pixel::PixelError) -> WriteError {

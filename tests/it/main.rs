@@ -21,6 +21,7 @@ mod fuzz;
 mod holes;
 mod io;
 mod language;
+mod manifest_hashes;
 mod oracle;
 mod pixel;
 mod pixel_float;

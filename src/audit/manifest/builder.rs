@@ -75,8 +75,11 @@ impl ManifestBuilder {
         self
     }
 
-    /// Hashes one input and its output (in the calling worker) and adds its entry.
+    /// Adds the entry of one input and its output, with the hashes the writer took on the
+    /// way (`o.hashes`, a run with `RunOptions::hash`); what it did not take is hashed here,
+    /// in the calling worker, by reading the file.
     pub fn record(&self, o: &FileOutcome) {
+        let taken = o.hashes.unwrap_or_default();
         let rel = relative(&o.source, &self.src_root);
         let source = match &self.hide_sources {
             Some(k) => format!(
@@ -86,14 +89,21 @@ impl ManifestBuilder {
             None => rel,
         };
         let output_sha256 = match (&o.output, o.outcome) {
+            (Some(_), Outcome::Written) if taken.output.is_some() => {
+                taken.output.map(|h| crate::audit::hex(&h))
+            }
             (Some(out), Outcome::Written | Outcome::Failed | Outcome::Skipped) => {
                 crate::audit::sha256_file(out).ok()
             }
             _ => None,
         };
+        let source_sha256 = match taken.source {
+            Some(h) => Some(crate::audit::hex(&h)),
+            None => crate::audit::sha256_file(&o.source).ok(),
+        };
         let entry = FileEntry {
             source,
-            source_sha256: crate::audit::sha256_file(&o.source).ok(),
+            source_sha256,
             output: o.output.as_deref().map(|p| relative(p, &self.dst_root)),
             output_sha256,
             outcome: serde_json::to_value(o.outcome)
