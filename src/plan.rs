@@ -17,6 +17,7 @@
 //! The plan holds no spans and no syntax: each rule keeps its origin as `file:line` text.
 
 mod action;
+mod builder;
 pub mod condition;
 mod options;
 pub mod params;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use dicom_core::Tag;
 
 pub use action::{Action, ActionVrProblem, Combined, Disposition, Regexp, check_action_vr};
+pub use builder::PlanBuilder;
 pub use condition::{Condition, PlanCondition, RejectRule};
 pub use options::DeidOption;
 pub use params::{DateShift, HashSpec, Lookup, LookupTable};
@@ -161,212 +163,6 @@ pub struct Plan {
     /// plans specialised to an outcome of the conditions
     cache: specialise::Cache,
 }
-
-/// The pattern of a VR rule: every tag (it is never looked up by pattern).
-fn any_tag() -> TagPattern {
-    Mask::new(0, 0).map_or(TagPattern::Exact(Tag(0xFFFF, 0xFFFF)), TagPattern::Masked)
-}
-
-/// Builds a [`Plan`]: rules are added in load order.
-#[derive(Debug)]
-pub struct PlanBuilder {
-    plan: Plan,
-}
-
-impl Default for PlanBuilder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl PlanBuilder {
-    pub fn new() -> Self {
-        PlanBuilder {
-            plan: Plan {
-                names: Vec::new(),
-                options: BTreeSet::new(),
-                claims: Claims::default(),
-                accepted: BTreeSet::new(),
-                public: Fallback {
-                    disposition: Disposition::Keep,
-                    origin: None,
-                },
-                private: Fallback {
-                    disposition: Disposition::Delete,
-                    origin: None,
-                },
-                rules: Vec::new(),
-                exact: TagMap::default(),
-                creators: HashMap::new(),
-                masks: Vec::new(),
-                conditions: Vec::new(),
-                rejects: Vec::new(),
-                tables: Vec::new(),
-                scoped: Vec::new(),
-                pixel: Vec::new(),
-                condition_tags: Vec::new(),
-                pixel_tags: Vec::new(),
-                variant_claims: HashMap::new(),
-                cache: specialise::Cache::default(),
-            },
-        }
-    }
-
-    /// Adds a condition; returns its index (for [`PlanBuilder::rule_when`] and rejects).
-    pub fn condition(&mut self, condition: PlanCondition) -> usize {
-        self.plan.conditions.push(condition);
-        self.plan.conditions.len() - 1
-    }
-
-    pub fn reject(&mut self, reject: RejectRule) {
-        self.plan.rejects.push(reject);
-    }
-
-    /// Adds a path or VR rule (later ones win over earlier ones of the same kind).
-    pub fn scoped(&mut self, scope: Scope, action: Action, origin: Arc<str>, guard: Option<usize>) {
-        let pattern = match &scope {
-            Scope::Path(p) => p.steps.last().map_or(any_tag(), |t| TagPattern::Exact(*t)),
-            Scope::Vr(_) => any_tag(),
-        };
-        let order =
-            u32::try_from(self.plan.rules.len() + self.plan.scoped.len()).unwrap_or(u32::MAX);
-        self.plan.scoped.push(ScopedRule {
-            scope,
-            rule: PlanRule {
-                pattern,
-                action,
-                origin,
-                order,
-                guard,
-            },
-        });
-    }
-
-    pub fn table(&mut self, table: std::sync::Arc<LookupTable>) {
-        self.plan.tables.push(table);
-    }
-
-    pub fn name(&mut self, name: String) {
-        self.plan.names.push(name);
-    }
-
-    pub fn option(&mut self, option: DeidOption) {
-        self.plan.options.insert(option);
-    }
-
-    /// `accept sop-class "UID"`.
-    pub fn accept(&mut self, sop_class: String) {
-        self.plan.accepted.insert(sop_class);
-    }
-
-    pub fn default_public(&mut self, disposition: Disposition, origin: Arc<str>) {
-        self.plan.public = Fallback {
-            disposition,
-            origin: Some(origin),
-        };
-    }
-
-    pub fn default_private(&mut self, disposition: Disposition, origin: Arc<str>) {
-        self.plan.private = Fallback {
-            disposition,
-            origin: Some(origin),
-        };
-    }
-
-    /// Adds a rule; it wins over every earlier rule with the same selector.
-    pub fn rule(&mut self, pattern: TagPattern, action: Action, origin: Arc<str>) {
-        self.rule_when(pattern, action, origin, None);
-    }
-
-    /// Adds a rule that applies where condition `guard` holds (`None`: always). A
-    /// guarded rule is not in the look-up tables of this plan: it takes part only in
-    /// the plans specialised to an outcome where its condition holds.
-    pub fn rule_when(
-        &mut self,
-        pattern: TagPattern,
-        action: Action,
-        origin: Arc<str>,
-        guard: Option<usize>,
-    ) {
-        let idx = self.plan.rules.len();
-        let order = u32::try_from(idx).unwrap_or(u32::MAX);
-        if guard.is_some() {
-            self.plan.rules.push(PlanRule {
-                pattern,
-                action,
-                origin,
-                order,
-                guard,
-            });
-            return;
-        }
-        match &pattern {
-            TagPattern::Exact(t) => {
-                self.plan.exact.insert(*t, idx);
-            }
-            TagPattern::Private(p) => {
-                let block = self
-                    .plan
-                    .creators
-                    .entry(p.creator.clone())
-                    .or_default()
-                    .entry(p.group)
-                    .or_default();
-                match p.element {
-                    Some(e) => {
-                        block.by_element.insert(e, idx);
-                    }
-                    None => block.any = Some(idx),
-                }
-            }
-            TagPattern::Masked(m) => {
-                self.plan.masks.retain(|(old, _)| old != m);
-                self.plan.masks.push((*m, idx));
-            }
-        }
-        self.plan.rules.push(PlanRule {
-            pattern,
-            action,
-            origin,
-            order,
-            guard,
-        });
-    }
-
-    pub fn build(mut self) -> Plan {
-        let rules = &self.plan.rules;
-        self.plan.masks.sort_by(|(a, ia), (b, ib)| {
-            b.specificity().cmp(&a.specificity()).then_with(|| {
-                rules
-                    .get(*ib)
-                    .map(|r| r.order)
-                    .cmp(&rules.get(*ia).map(|r| r.order))
-            })
-        });
-        condition::share_patterns(
-            self.plan
-                .conditions
-                .iter_mut()
-                .map(|c| &mut c.condition)
-                .chain(
-                    self.plan
-                        .pixel
-                        .iter_mut()
-                        .filter_map(|r| r.condition.as_mut().map(|c| &mut c.0)),
-                ),
-        );
-        self.plan.condition_tags =
-            condition::tags_read(self.plan.conditions.iter().map(|c| &c.condition));
-        self.plan.pixel_tags = condition::tags_read(
-            self.plan
-                .pixel
-                .iter()
-                .filter_map(|r| r.condition.as_ref().map(|c| &c.0)),
-        );
-        self.plan
-    }
-}
-
 impl Plan {
     /// The tags the conditions of `when` blocks and `reject when` read (sorted).
     pub fn condition_tags(&self) -> &[Tag] {
