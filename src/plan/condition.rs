@@ -255,6 +255,32 @@ mod tests {
         })
     }
 
+    /// `==` holds when the whole value or one of its values is the text, and only then;
+    /// `in (...)` likewise for any of its texts.
+    #[test]
+    fn equals_and_one_of_compare_whole_values_and_each_value() {
+        let eq = |s: &str| Condition::Value(MODALITY, Test::Equals(s.to_string()));
+        let one_of = |l: &[&str]| {
+            Condition::Value(
+                MODALITY,
+                Test::OneOf(l.iter().map(|s| s.to_string()).collect()),
+            )
+        };
+        let v = values("CT", None);
+        assert!(eq("CT").holds(&v));
+        assert!(!eq("US").holds(&v), "another text");
+        assert!(!eq("C").holds(&v), "a part of the value");
+        assert!(one_of(&["US", "CT"]).holds(&v));
+        assert!(!one_of(&["US", "MR"]).holds(&v));
+        let v = values("CT \\PT", None);
+        assert!(eq("CT").holds(&v), "one of the values, padding trimmed");
+        assert!(eq("PT").holds(&v));
+        assert!(eq("CT\\PT").holds(&v), "the whole value");
+        assert!(!eq("MR").holds(&v));
+        assert!(one_of(&["MR", "PT"]).holds(&v));
+        assert!(!one_of(&["MR", "CT\\"]).holds(&v));
+    }
+
     /// One regex, shared by the tests of its pattern, is run once per attribute: the
     /// result of one attribute is never taken for another's, nor for another pattern's.
     #[test]
