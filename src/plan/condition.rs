@@ -87,23 +87,65 @@ impl Attr {
 /// The original values of the elements some conditions read, taken once per instance
 /// (a hundred pixel signatures read the same few attributes: each is decoded once).
 #[derive(Debug, Default)]
-pub struct Values(Vec<(Tag, Option<Attr>)>);
+pub struct Values {
+    taken: Vec<(Tag, Option<Attr>)>,
+    /// Regex tests made on this instance: (tag, the pattern's address, result). A plan
+    /// shares one regex among the tests of the same pattern ([`share_patterns`]), so a
+    /// pattern that many signatures test on one attribute (`Modality ~ r"(?i)CT"`) is run
+    /// once per instance; a test whose regex is not shared is only looked up in vain.
+    tested: std::cell::RefCell<Vec<(Tag, usize, bool)>>,
+}
 
 impl Values {
     /// Takes the values of `tags` (sorted, as [`tags_read`] gives them); `text(tag)` gives
     /// an element's text (`None`: absent).
     pub fn of(tags: &[Tag], text: impl Fn(Tag) -> Option<String>) -> Values {
-        Values(
-            tags.iter()
+        Values {
+            taken: tags
+                .iter()
                 .map(|t| (*t, text(*t).map(|s| Attr::from_text(&s))))
                 .collect(),
-        )
+            tested: Default::default(),
+        }
     }
 
     /// The values of `tag` (`None`: absent, or not among the tags taken).
     pub fn get(&self, tag: Tag) -> Option<&Attr> {
-        let i = self.0.binary_search_by_key(&tag, |(t, _)| *t).ok()?;
-        self.0.get(i).and_then(|(_, a)| a.as_ref())
+        let i = self.taken.binary_search_by_key(&tag, |(t, _)| *t).ok()?;
+        self.taken.get(i).and_then(|(_, a)| a.as_ref())
+    }
+
+    /// Whether `re` matches `attr` (the values of `tag`), run once per tag and regex.
+    fn is_match(&self, tag: Tag, re: &regex::Regex, attr: &Attr) -> bool {
+        // the pattern's address: the same for every clone of one regex, and no other
+        // regex has it while the plan that holds them is borrowed
+        let id = re.as_str().as_ptr() as usize;
+        let known = self
+            .tested
+            .borrow()
+            .iter()
+            .find_map(|(t, i, hit)| (*t == tag && *i == id).then_some(*hit));
+        if let Some(hit) = known {
+            return hit;
+        }
+        let hit = re.is_match(&attr.whole);
+        self.tested.borrow_mut().push((tag, id, hit));
+        hit
+    }
+}
+
+/// Makes every regex of `conditions` a clone of the first regex of the same pattern, for
+/// [`Values`] to run each pattern once per attribute and instance (the 102 pixel
+/// signatures hold 318 regex tests, a few dozen of them distinct).
+pub fn share_patterns<'a>(conditions: impl IntoIterator<Item = &'a mut Condition>) {
+    let mut first: std::collections::HashMap<String, regex::Regex> = Default::default();
+    for c in conditions {
+        c.each_regex(&mut |re| match first.get(re.as_str()) {
+            Some(f) => *re = f.clone(),
+            None => {
+                first.insert(re.as_str().to_string(), re.clone());
+            }
+        });
     }
 }
 
@@ -121,28 +163,39 @@ pub fn tags_read<'a>(conditions: impl IntoIterator<Item = &'a Condition>) -> Vec
 impl Condition {
     /// Evaluates the condition on `values` (taken with [`Values::of`] for tags that
     /// include this condition's).
-    pub fn holds(&self, values: &Values) -> bool {
+    pub fn holds(&self, taken: &Values) -> bool {
         match self {
-            Condition::All(cs) => cs.iter().all(|c| c.holds(values)),
-            Condition::Any(cs) => cs.iter().any(|c| c.holds(values)),
-            Condition::Not(c) => !c.holds(values),
-            Condition::Exists(t) => values.get(*t).is_some(),
+            Condition::All(cs) => cs.iter().all(|c| c.holds(taken)),
+            Condition::Any(cs) => cs.iter().any(|c| c.holds(taken)),
+            Condition::Not(c) => !c.holds(taken),
+            Condition::Exists(t) => taken.get(*t).is_some(),
             Condition::Value(t, test) => {
-                let Some(Attr { values, whole }) = values.get(*t) else {
+                let Some(attr) = taken.get(*t) else {
                     return false;
                 };
+                let Attr { values, whole } = attr;
                 match test {
                     Test::Equals(s) => whole == s || values.iter().any(|v| v == s),
                     Test::OneOf(list) => list
                         .iter()
                         .any(|s| whole == s || values.iter().any(|v| v == s)),
-                    Test::Matches(re) => re.is_match(whole),
+                    Test::Matches(re) => taken.is_match(*t, re, attr),
                     Test::Number(op, n) => values
                         .first()
                         .and_then(|v| v.trim().parse::<f64>().ok())
                         .is_some_and(|v| op.holds(v, *n)),
                 }
             }
+        }
+    }
+
+    /// Hands every regex of the condition to `f`.
+    fn each_regex(&mut self, f: &mut dyn FnMut(&mut regex::Regex)) {
+        match self {
+            Condition::All(cs) | Condition::Any(cs) => cs.iter_mut().for_each(|c| c.each_regex(f)),
+            Condition::Not(c) => c.each_regex(f),
+            Condition::Value(_, Test::Matches(re)) => f(re),
+            Condition::Exists(_) | Condition::Value(..) => {}
         }
     }
 
@@ -181,5 +234,66 @@ pub type Outcome = Vec<bool>;
 impl PartialEq for PlanCondition {
     fn eq(&self, other: &Self) -> bool {
         self.text == other.text && self.origin == other.origin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MODALITY: Tag = Tag(0x0008, 0x0060);
+    const SERIES: Tag = Tag(0x0008, 0x103E);
+
+    fn matches(tag: Tag, re: &str) -> Condition {
+        Condition::Value(tag, Test::Matches(regex::Regex::new(re).unwrap()))
+    }
+
+    fn values(modality: &str, series: Option<&str>) -> Values {
+        Values::of(&[MODALITY, SERIES], |t| match t {
+            MODALITY => Some(modality.to_string()),
+            _ => series.map(str::to_string),
+        })
+    }
+
+    /// One regex, shared by the tests of its pattern, is run once per attribute: the
+    /// result of one attribute is never taken for another's, nor for another pattern's.
+    #[test]
+    fn a_shared_pattern_is_run_once_per_attribute() {
+        let mut cs = [
+            matches(MODALITY, "(?i)ct"),
+            matches(SERIES, "(?i)ct"),
+            Condition::All(vec![matches(MODALITY, "(?i)ct"), matches(MODALITY, "MR")]),
+            Condition::Not(Box::new(matches(SERIES, "(?i)ct"))),
+        ];
+        share_patterns(cs.iter_mut());
+        let pattern = |c: &Condition| match c {
+            Condition::Value(_, Test::Matches(re)) => re.as_str().as_ptr(),
+            Condition::All(v) => match v.first() {
+                Some(Condition::Value(_, Test::Matches(re))) => re.as_str().as_ptr(),
+                _ => std::ptr::null(),
+            },
+            _ => std::ptr::null(),
+        };
+        assert_eq!(
+            pattern(&cs[0]),
+            pattern(&cs[1]),
+            "one regex for one pattern"
+        );
+        assert_eq!(pattern(&cs[0]), pattern(&cs[2]));
+
+        let v = values("CT", Some("Dose report"));
+        let held: Vec<bool> = cs.iter().map(|c| c.holds(&v)).collect();
+        assert_eq!(held, [true, false, false, true]);
+        // the second attribute first: its result is not the first one's
+        let v = values("CT", Some("Dose report"));
+        assert!(!cs[1].holds(&v));
+        assert!(cs[0].holds(&v));
+        assert!(!cs[1].holds(&v));
+        let v = values("MR", Some("CT head"));
+        let held: Vec<bool> = cs.iter().map(|c| c.holds(&v)).collect();
+        assert_eq!(held, [false, true, false, false]);
+        let v = values("MR", None);
+        assert!(!cs[1].holds(&v), "an absent attribute fails every test");
+        assert_eq!(v.tested.borrow().len(), 0, "nothing run on it");
     }
 }
