@@ -14,6 +14,9 @@
 //! data (a TSV), reviewed as a diff of `profiles/`. `extra.anon` is written by hand.
 //! The decisions the generator makes are explained in docs/profiles.md.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
 use dicom_anonymizer::cli::profile_entries;
 use dicom_anonymizer::dictionary;
 use dicom_anonymizer::plan::{Action, Combined, Decision, DeidOption, Disposition, Plan};
@@ -22,8 +25,6 @@ use dicom_anonymizer::profile::{self, Code, Entry, builtin, print};
 use dicom_anonymizer::source::{Origin, SourceMap, Span};
 use dicom_anonymizer::tag::TagPattern;
 use dicom_core::{Tag, VR};
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 mod checks;
 mod generate;
@@ -36,9 +37,7 @@ use tables::{
 };
 
 const BASIC_TSV: &str = "data/standard/ps3.15-2026c-basic-profile.tsv";
-
 const OPTIONS_TSV: &str = "data/standard/ps3.15-2023b-table-E.1-1.tsv";
-
 const SAFE_PRIVATE_TSV: &str = "data/standard/ps3.15-2023b-table-E.3.10-1-safe-private.tsv";
 
 /// An option column of Table E.1-1 that ships as a profile.
@@ -129,6 +128,129 @@ fn cleanable(p: &TagPattern) -> Option<VR> {
     })
 }
 
+/// Compiles, asserting that there is no diagnostic at all.
+fn compile_clean(entries: &[Entry]) -> Plan {
+    let compiled = profile::compile(entries);
+    let messages: Vec<String> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect();
+    assert!(messages.is_empty(), "{entries:?}: {messages:#?}");
+    compiled.plan.unwrap()
+}
+
 fn builtin(name: &str) -> Entry {
     Entry::Builtin(name.to_string())
+}
+
+fn option_column(option: DeidOption) -> &'static OptionColumn {
+    OPTION_COLUMNS.iter().find(|c| c.option == option).unwrap()
+}
+
+/// What an option column should change in the basic plan, read from the table itself.
+fn expected_overrides(col: &OptionColumn) -> (BTreeMap<Tag, Action>, BTreeSet<Tag>) {
+    let (header, rows) = read_tsv(OPTIONS_TSV);
+    let (tag_col, idx) = (column(&header, "Tag"), column(&header, col.header));
+    let basic = basic_by_pattern();
+    let mut cells: BTreeMap<Tag, BTreeSet<&str>> = BTreeMap::new();
+    for r in &rows {
+        let Ok(TagPattern::Exact(tag)) = TagPattern::parse_tag(&r[tag_col]) else {
+            continue;
+        };
+        if !r[idx].is_empty() {
+            cells.entry(tag).or_default().insert(r[idx].as_str());
+        }
+    }
+    let mut overrides = BTreeMap::new();
+    let mut conflicts = BTreeSet::new();
+    for (tag, values) in cells {
+        if values.len() > 1 {
+            conflicts.insert(tag);
+        }
+        let in_basic = basic.contains_key(&TagPattern::Exact(tag));
+        if !in_basic {
+            continue;
+        }
+        let action = if values.contains("C") {
+            if col.option != DeidOption::RetainLongModifiedDates {
+                if cleanable(&TagPattern::Exact(tag)).is_none() {
+                    continue;
+                }
+                overrides.insert(tag, Action::Clean);
+                continue;
+            }
+            match dictionary::vr_of(tag) {
+                Some(VR::DA | VR::DT) => Action::ShiftDate,
+                Some(VR::TM) => Action::Keep,
+                _ => continue,
+            }
+        } else {
+            Action::Keep
+        };
+        overrides.insert(tag, action);
+    }
+    (overrides, conflicts)
+}
+
+#[test]
+fn option_profiles_have_the_expected_sizes() {
+    // A summary that changes only with the tables: how many rules each option adds.
+    let counts: Vec<(String, usize)> = OPTION_COLUMNS
+        .iter()
+        .map(|c| (c.option.name().to_string(), expected_overrides(c).0.len()))
+        .collect();
+    insta::assert_debug_snapshot!(counts);
+    let modified = expected_overrides(option_column(DeidOption::RetainLongModifiedDates)).0;
+    assert_eq!(
+        modified.get(&Tag(0x0008, 0x0020)),
+        Some(&Action::ShiftDate),
+        "Study Date"
+    );
+    assert_eq!(
+        modified.get(&Tag(0x0008, 0x0030)),
+        Some(&Action::Keep),
+        "Study Time"
+    );
+    assert_eq!(
+        modified.get(&Tag(0x0008, 0x002A)),
+        Some(&Action::ShiftDate),
+        "Acquisition DateTime"
+    );
+    assert_eq!(modified.get(&Tag(0x0008, 0x0201)), None, "Timezone Offset");
+}
+
+#[test]
+fn default_profile_is_basic_then_extra() {
+    let entries = profile_entries(&[], false);
+    assert_eq!(
+        entries,
+        [
+            builtin("basic"),
+            builtin("extra"),
+            builtin("pixel-signatures")
+        ]
+    );
+    assert_eq!(
+        profile_entries(&[], true),
+        [builtin("basic"), builtin("pixel-signatures")]
+    );
+    let plan = compile_clean(&entries);
+    for tag in [
+        Tag(0x0008, 0x0012),
+        Tag(0x0008, 0x0013),
+        Tag(0x0018, 0x1012),
+        Tag(0x0018, 0x1014),
+    ] {
+        let Decision::Rule(r) = plan.decide_public(tag) else {
+            panic!("{tag}")
+        };
+        assert_eq!(r.action, Action::Delete, "{tag}");
+        assert!(
+            r.origin.starts_with("builtin:extra:"),
+            "{tag}: {}",
+            r.origin
+        );
+    }
+    insta::assert_snapshot!("default_plan", plan.to_table());
 }

@@ -3,18 +3,6 @@
 
 use super::*;
 
-/// Compiles, asserting that there is no diagnostic at all.
-fn compile_clean(entries: &[Entry]) -> Plan {
-    let compiled = profile::compile(entries);
-    let messages: Vec<String> = compiled
-        .diagnostics
-        .iter()
-        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
-        .collect();
-    assert!(messages.is_empty(), "{entries:?}: {messages:#?}");
-    compiled.plan.unwrap()
-}
-
 /// The action a PS3.15 code stands for in the plan.
 fn action_of_code(code: &str) -> Action {
     match code {
@@ -45,10 +33,6 @@ fn decided(plan: &Plan, pattern: &TagPattern) -> Option<Action> {
             .find(|r| &r.pattern == pattern)
             .map(|r| r.action.clone()),
     }
-}
-
-fn option_column(option: DeidOption) -> &'static OptionColumn {
-    OPTION_COLUMNS.iter().find(|c| c.option == option).unwrap()
 }
 
 #[test]
@@ -137,51 +121,6 @@ fn basic_profile_matches_the_table_row_for_row() {
     assert_eq!(plan.names(), ["PS3.15 2026c Basic Profile"]);
 }
 
-/// What an option column should change in the basic plan, read from the table itself.
-fn expected_overrides(col: &OptionColumn) -> (BTreeMap<Tag, Action>, BTreeSet<Tag>) {
-    let (header, rows) = read_tsv(OPTIONS_TSV);
-    let (tag_col, idx) = (column(&header, "Tag"), column(&header, col.header));
-    let basic = basic_by_pattern();
-    let mut cells: BTreeMap<Tag, BTreeSet<&str>> = BTreeMap::new();
-    for r in &rows {
-        let Ok(TagPattern::Exact(tag)) = TagPattern::parse_tag(&r[tag_col]) else {
-            continue;
-        };
-        if !r[idx].is_empty() {
-            cells.entry(tag).or_default().insert(r[idx].as_str());
-        }
-    }
-    let mut overrides = BTreeMap::new();
-    let mut conflicts = BTreeSet::new();
-    for (tag, values) in cells {
-        if values.len() > 1 {
-            conflicts.insert(tag);
-        }
-        let in_basic = basic.contains_key(&TagPattern::Exact(tag));
-        if !in_basic {
-            continue;
-        }
-        let action = if values.contains("C") {
-            if col.option != DeidOption::RetainLongModifiedDates {
-                if cleanable(&TagPattern::Exact(tag)).is_none() {
-                    continue;
-                }
-                overrides.insert(tag, Action::Clean);
-                continue;
-            }
-            match dictionary::vr_of(tag) {
-                Some(VR::DA | VR::DT) => Action::ShiftDate,
-                Some(VR::TM) => Action::Keep,
-                _ => continue,
-            }
-        } else {
-            Action::Keep
-        };
-        overrides.insert(tag, action);
-    }
-    (overrides, conflicts)
-}
-
 #[test]
 fn option_profiles_override_basic_as_the_table_says() {
     let basic_plan = compile_clean(&[builtin("basic")]);
@@ -233,33 +172,6 @@ fn option_profiles_override_basic_as_the_table_says() {
 }
 
 #[test]
-fn option_profiles_have_the_expected_sizes() {
-    // A summary that changes only with the tables: how many rules each option adds.
-    let counts: Vec<(String, usize)> = OPTION_COLUMNS
-        .iter()
-        .map(|c| (c.option.name().to_string(), expected_overrides(c).0.len()))
-        .collect();
-    insta::assert_debug_snapshot!(counts);
-    let modified = expected_overrides(option_column(DeidOption::RetainLongModifiedDates)).0;
-    assert_eq!(
-        modified.get(&Tag(0x0008, 0x0020)),
-        Some(&Action::ShiftDate),
-        "Study Date"
-    );
-    assert_eq!(
-        modified.get(&Tag(0x0008, 0x0030)),
-        Some(&Action::Keep),
-        "Study Time"
-    );
-    assert_eq!(
-        modified.get(&Tag(0x0008, 0x002A)),
-        Some(&Action::ShiftDate),
-        "Acquisition DateTime"
-    );
-    assert_eq!(modified.get(&Tag(0x0008, 0x0201)), None, "Timezone Offset");
-}
-
-#[test]
 fn retain_safe_private_keeps_table_e_3_10_1() {
     let plan = compile_clean(&[builtin("basic"), builtin("retain-safe-private")]);
     assert!(plan.options().contains(&DeidOption::RetainSafePrivate));
@@ -297,41 +209,6 @@ fn retain_safe_private_keeps_table_e_3_10_1() {
             .action(),
         &Action::Delete
     );
-}
-
-#[test]
-fn default_profile_is_basic_then_extra() {
-    let entries = profile_entries(&[], false);
-    assert_eq!(
-        entries,
-        [
-            builtin("basic"),
-            builtin("extra"),
-            builtin("pixel-signatures")
-        ]
-    );
-    assert_eq!(
-        profile_entries(&[], true),
-        [builtin("basic"), builtin("pixel-signatures")]
-    );
-    let plan = compile_clean(&entries);
-    for tag in [
-        Tag(0x0008, 0x0012),
-        Tag(0x0008, 0x0013),
-        Tag(0x0018, 0x1012),
-        Tag(0x0018, 0x1014),
-    ] {
-        let Decision::Rule(r) = plan.decide_public(tag) else {
-            panic!("{tag}")
-        };
-        assert_eq!(r.action, Action::Delete, "{tag}");
-        assert!(
-            r.origin.starts_with("builtin:extra:"),
-            "{tag}: {}",
-            r.origin
-        );
-    }
-    insta::assert_snapshot!("default_plan", plan.to_table());
 }
 
 #[test]
