@@ -4,16 +4,19 @@
 //! changes; signatures), and coverage (counts checked against the outputs, read here
 //! with dicom-object).
 
-use crate::support::{bin, root};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
 use age::secrecy::ExposeSecret;
-use dicom_anonymizer::plan::{Decision, Disposition};
-use dicom_anonymizer::profile::{self, Entry};
 use dicom_core::Tag;
 use dicom_core::header::Header;
 use dicom_core::value::Value;
 use dicom_object::{InMemDicomObject, open_file};
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+
+use dicom_anonymizer::plan::{Decision, Disposition};
+use dicom_anonymizer::profile::{self, Entry};
+
+use crate::support::{bin, root};
 
 mod coverage;
 mod linkage;

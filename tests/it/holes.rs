@@ -3,18 +3,21 @@
 //! the suite let through. Sources are built from a real file with dicom-object; the
 //! library entry points are the ones `run` and `check` call.
 
-use crate::support::{bin, root};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
+use dicom_core::{DataElement, Length, Tag, VR};
+use dicom_object::mem::InMemElement;
+use dicom_object::{DefaultDicomObject, InMemDicomObject, open_file};
+
 use dicom_anonymizer::check::{Checker, Finding, FindingKind};
 use dicom_anonymizer::io::report::Outcome;
 use dicom_anonymizer::plan::Plan;
 use dicom_anonymizer::profile::{self, Entry};
 use dicom_anonymizer::{Deidentifier, Keys, Policy};
-use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
-use dicom_core::{DataElement, Length, Tag, VR};
-use dicom_object::mem::InMemElement;
-use dicom_object::{DefaultDicomObject, InMemDicomObject, open_file};
-use std::fs;
-use std::path::{Path, PathBuf};
+
+use crate::support::{bin, root};
 
 mod checker;
 mod engine;
@@ -107,7 +110,5 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 const RADIOPHARMACEUTICAL: Tag = Tag(0x0054, 0x0016); // not in the basic profile: kept
-
 const RADIONUCLIDE_CODE: Tag = Tag(0x0054, 0x0300); // not in the basic profile: kept
-
 const CODE_MEANING: Tag = Tag(0x0008, 0x0104);

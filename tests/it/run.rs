@@ -1,17 +1,20 @@
 //! `run` end to end on real files: no PHI gets through, outputs are valid and
 //! consistent, the source is untouched, and the command line behaves.
 
-use crate::support::root;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
 use assert_cmd::Command;
-use dicom_anonymizer::plan::{Action, Plan};
-use dicom_anonymizer::profile::{self, Entry};
 use dicom_core::header::Header;
 use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::{InMemDicomObject, open_file};
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+
+use dicom_anonymizer::plan::{Action, Plan};
+use dicom_anonymizer::profile::{self, Entry};
+
+use crate::support::root;
 
 mod canary;
 mod command_line;

@@ -7,12 +7,14 @@
 //! encoding, the marker's bytes in that encoding); a test fails with the marker's number,
 //! which names the place. docs/safety.md lists the places.
 
-use crate::support::raw::{self, ex, ex_sq, im, im_sq, items_defined, items_undefined, txt, uid};
-use crate::support::{bin, dcmdump_errors};
-use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
+
+use crate::support::raw::{self, ex, ex_sq, im, im_sq, items_defined, items_undefined, txt, uid};
+use crate::support::{bin, dcmdump_errors};
 
 mod dcmdump;
 mod failures;

@@ -2,10 +2,6 @@
 //! with ephemeral ports, and hand-made clients for abuse (garbage, partial instances,
 //! stalls). Every wait has a deadline; every server is killed when its test ends.
 
-use crate::support::root;
-use dicom_anonymizer::dump::canonical_dump;
-use dicom_dictionary_std::tags;
-use dicom_object::open_file;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -13,6 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use dicom_anonymizer::dump::canonical_dump;
+use dicom_dictionary_std::tags;
+use dicom_object::open_file;
+
+use crate::support::root;
 
 mod forward;
 mod lifecycle;

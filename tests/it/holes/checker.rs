@@ -4,7 +4,6 @@
 use super::*;
 
 const OTHER_PATIENT_IDS_SEQ: Tag = Tag(0x0010, 0x1002); // X: removed
-
 const MANUFACTURER: Tag = Tag(0x0008, 0x0070);
 
 #[test]
