@@ -1,5 +1,6 @@
 //! Writing a [`Loaded`] file: preamble, `DICM`, file meta and header encoded by
-//! dicom-object, then the pixel data copied byte for byte from the source (streamed files),
+//! dicom-object and dicom-parser (the common root elements in one piece by `fast`, to the
+//! same bytes), then the pixel data copied byte for byte from the source (streamed files),
 //! then the root elements above (7FE0,0010).
 //!
 //! The output is always a Part 10 file in the source's transfer syntax; this module never
@@ -12,20 +13,19 @@
 use super::pixel::{self, PixelEdit};
 use super::read::{Loaded, ReadMode, StreamedPixels, Ts, charset_of};
 use super::{DicomCause, SafeUid, WriteError};
-use dicom_core::DataElement;
 use dicom_core::header::{DataElementHeader, Length};
-use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_encoding::transfer_syntax::{Codec, TransferSyntaxIndex};
-use dicom_object::mem::InMemElement;
 use dicom_object::{FileDicomObject, InMemDicomObject};
-use dicom_parser::dataset::write::DataSetWriter;
-use dicom_parser::dataset::{DataToken, IntoTokens};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+
+mod fast;
+mod tokens;
+use tokens::write_tokens;
 
 /// What [`write()`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -225,67 +225,6 @@ impl<W: Write> Write for Unflushed<W> {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-/// The elements of `dataset` in the encoding of `ts` (the data set adapter not applied).
-fn write_tokens(dataset: InMemDicomObject, to: impl Write, ts: &Ts) -> Result<(), WriteError> {
-    let encode = |e: dicom_parser::dataset::write::Error| WriteError::Encode {
-        cause: DicomCause::new(&e),
-    };
-    let mut writer = DataSetWriter::with_ts(to, ts).map_err(encode)?;
-    writer.write_sequence(tokens_of(dataset)).map_err(encode)?;
-    writer.flush().map_err(encode)
-}
-
-/// The tokens of a data set, as `InMemDicomObject::into_tokens` gives them to dicom-object's
-/// writer, without its cost: it collects the tokens of every element into a new queue and
-/// clones every value (when writing from a borrowed object). Here the two tokens of a
-/// primitive element are handed over directly; sequences and encapsulated pixel data go
-/// through dicom-parser's own token generator.
-///
-/// dicom-object also forces undefined sequence lengths in the tokens when the character set
-/// was changed; the writer's default strategy writes every sequence and item with undefined
-/// length anyway, so the bytes are the same.
-fn tokens_of(dataset: InMemDicomObject) -> impl Iterator<Item = DataToken> {
-    let mut elements = dataset.into_iter();
-    let mut pending = Pending::None;
-    std::iter::from_fn(move || {
-        loop {
-            match std::mem::replace(&mut pending, Pending::None) {
-                Pending::Value(v) => return Some(DataToken::PrimitiveValue(v)),
-                Pending::Nested(mut tokens) => {
-                    if let Some(t) = tokens.next() {
-                        pending = Pending::Nested(tokens);
-                        return Some(t);
-                    }
-                }
-                Pending::None => {}
-            }
-            let (header, value) = elements.next()?.into_parts();
-            // what `DataToken::from(header)` makes a plain element header of
-            let plain = header.vr() != VR::SQ
-                && !(header.vr() == VR::OB
-                    && header.tag == tags::PIXEL_DATA
-                    && header.len.is_undefined());
-            match value {
-                Value::Primitive(v) if plain => {
-                    pending = Pending::Value(v);
-                    return Some(DataToken::ElementHeader(header));
-                }
-                other => {
-                    let elem = DataElement::new_with_len(header.tag, header.vr, header.len, other);
-                    pending = Pending::Nested(elem.into_tokens());
-                }
-            }
-        }
-    })
-}
-
-/// What [`tokens_of`] hands out next.
-enum Pending {
-    None,
-    Value(PrimitiveValue),
-    Nested(<InMemElement as IntoTokens>::Iter),
 }
 
 /// A writer that keeps the first error of the writer it wraps, for writers that drop
