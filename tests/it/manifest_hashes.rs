@@ -117,6 +117,16 @@ fn manifest_hashes_are_the_bytes_on_disk_whatever_the_way_of_reading() {
         &|l| l["trailing_zeros_dropped"].as_u64() == Some(6) && l["read"] == "streamed"
     ));
     assert!(has(&|l| l["outcome"] == "rejected"));
+    // the bytes the report says were written are the output's size (blacked out natively,
+    // decoded, streamed, in memory)
+    for l in lines.iter().filter(|l| l["outcome"] == "written") {
+        let output = l["output"].as_str().unwrap();
+        assert_eq!(
+            l["bytes"].as_u64(),
+            Some(fs::metadata(output).unwrap().len()),
+            "{output}"
+        );
+    }
 
     let m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
     let files = m["files"].as_array().unwrap();
