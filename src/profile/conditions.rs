@@ -103,6 +103,29 @@ fn subject(s: &Spanned<Selector>, diags: &mut Diagnostics) -> Option<(Tag, Optio
     Some((tag, vrs.first().copied()))
 }
 
+/// `Regex::new(pattern)`, compiled once per pattern and thread: the 102 pixel signatures
+/// hold 318 regex tests of a few dozen patterns, and a case-insensitive pattern costs the
+/// regex crate about half a million instructions to compile (most of a run's start).
+fn compiled(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> =
+            Default::default();
+    }
+    COMPILED.with(|c| {
+        if let Some(re) = c.borrow().get(pattern) {
+            return Ok(re.clone());
+        }
+        let re = regex::Regex::new(pattern)?;
+        let mut c = c.borrow_mut();
+        // profiles hold a few hundred patterns at most: a bound, not a policy
+        if c.len() >= 4096 {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), re.clone());
+        Ok(re)
+    })
+}
+
 fn test(
     tag: Tag,
     vr: Option<VR>,
@@ -113,7 +136,7 @@ fn test(
 ) -> Option<Test> {
     let _ = tag;
     match (&op.node, &value.node) {
-        (CmpOp::Matches, Literal::Str(re)) => match regex::Regex::new(re) {
+        (CmpOp::Matches, Literal::Str(re)) => match compiled(re) {
             Ok(r) => Some(Test::Matches(r)),
             Err(e) => {
                 let why = match e {
@@ -231,23 +254,65 @@ fn fits(
 /// Whether a condition can never hold: a contradiction of its own tests (`A and not A`,
 /// `Modality == \"US\" and not exists Modality`). Checked by trying every
 /// combination of its tests (conditions with more than 12 distinct tests are not
-/// checked).
+/// checked). A combination can happen when every test of a value that holds has its
+/// attribute present; two different values of one attribute are no contradiction (a
+/// multi-valued attribute can hold both).
 pub fn never_holds(c: &Condition) -> bool {
     let mut atoms: Vec<String> = Vec::new();
     collect_atoms(c, &mut atoms);
     if atoms.is_empty() || atoms.len() > 12 {
         return false;
     }
+    let index = |key: &str| atoms.iter().position(|x| x == key);
+    // the condition over atom numbers, and what each test of a value needs (the
+    // attribute's `exists`; `None`: not among the atoms, so the test can never be true)
+    let expr = Expr::of(c, &index);
+    let needs: Vec<(usize, Option<usize>)> = atoms
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !a.starts_with("exists "))
+        .filter_map(|(i, a)| {
+            a.split_once(' ')
+                .map(|(tag, _)| (i, index(&format!("exists {tag}"))))
+        })
+        .collect();
     let n = atoms.len();
     (0u32..(1 << n)).all(|bits| {
-        let truth = |a: &str| {
-            atoms
-                .iter()
-                .position(|x| x == a)
-                .is_some_and(|i| bits & (1 << i) != 0)
-        };
-        !consistent(&atoms, &truth) || !eval(c, &truth)
+        let truth = |i: usize| bits & (1 << i) != 0;
+        let consistent = needs
+            .iter()
+            .all(|(v, e)| !truth(*v) || e.is_some_and(truth));
+        !consistent || !expr.eval(&truth)
     })
+}
+
+/// A condition whose tests are numbers of atoms (`None`: an atom not found, false).
+enum Expr {
+    All(Vec<Expr>),
+    Any(Vec<Expr>),
+    Not(Box<Expr>),
+    Atom(Option<usize>),
+}
+
+impl Expr {
+    fn of(c: &Condition, index: &dyn Fn(&str) -> Option<usize>) -> Expr {
+        match c {
+            Condition::All(cs) => Expr::All(cs.iter().map(|x| Expr::of(x, index)).collect()),
+            Condition::Any(cs) => Expr::Any(cs.iter().map(|x| Expr::of(x, index)).collect()),
+            Condition::Not(x) => Expr::Not(Box::new(Expr::of(x, index))),
+            Condition::Exists(t) => Expr::Atom(index(&atom_key(*t, None))),
+            Condition::Value(t, test) => Expr::Atom(index(&atom_key(*t, Some(test)))),
+        }
+    }
+
+    fn eval(&self, truth: &dyn Fn(usize) -> bool) -> bool {
+        match self {
+            Expr::All(xs) => xs.iter().all(|x| x.eval(truth)),
+            Expr::Any(xs) => xs.iter().any(|x| x.eval(truth)),
+            Expr::Not(x) => !x.eval(truth),
+            Expr::Atom(i) => i.is_some_and(truth),
+        }
+    }
 }
 
 fn atom_key(tag: Tag, test: Option<&Test>) -> String {
@@ -279,25 +344,68 @@ fn push_unique(out: &mut Vec<String>, s: String) {
     }
 }
 
-fn eval(c: &Condition, truth: &dyn Fn(&str) -> bool) -> bool {
-    match c {
-        Condition::All(cs) => cs.iter().all(|x| eval(x, truth)),
-        Condition::Any(cs) => cs.iter().any(|x| eval(x, truth)),
-        Condition::Not(x) => !eval(x, truth),
-        Condition::Exists(t) => truth(&atom_key(*t, None)),
-        Condition::Value(t, test) => truth(&atom_key(*t, Some(test))),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::never_holds;
+    use crate::plan::condition::{Condition, NumOp, Test};
+    use dicom_core::Tag;
 
-/// Whether an assignment of truth values can happen: a test of a value needs the
-/// attribute to exist. (Two different values of one attribute are not a contradiction:
-/// a multi-valued attribute can hold both.)
-fn consistent(atoms: &[String], truth: &dyn Fn(&str) -> bool) -> bool {
-    atoms
-        .iter()
-        .filter(|a| truth(a) && !a.starts_with("exists "))
-        .all(|a| {
-            a.split_once(' ')
-                .is_none_or(|(tag, _)| truth(&format!("exists {tag}")))
-        })
+    const M: Tag = Tag(0x0008, 0x0060);
+    const S: Tag = Tag(0x0008, 0x103E);
+
+    fn eq(t: Tag, s: &str) -> Condition {
+        Condition::Value(t, Test::Equals(s.to_string()))
+    }
+    fn not(c: Condition) -> Condition {
+        Condition::Not(Box::new(c))
+    }
+    fn all(v: Vec<Condition>) -> Condition {
+        Condition::All(v)
+    }
+    fn any(v: Vec<Condition>) -> Condition {
+        Condition::Any(v)
+    }
+
+    /// Contradictions of a condition's own tests are found, and nothing else: a test of a
+    /// value needs its attribute, two values of one attribute can both hold.
+    #[test]
+    fn contradictions_and_only_contradictions_never_hold() {
+        let never = [
+            all(vec![Condition::Exists(M), not(Condition::Exists(M))]),
+            all(vec![eq(M, "US"), not(Condition::Exists(M))]),
+            all(vec![eq(M, "US"), not(eq(M, "US"))]),
+            not(any(vec![eq(S, "x"), not(eq(S, "x"))])),
+            all(vec![
+                any(vec![
+                    eq(M, "US"),
+                    Condition::Value(M, Test::Number(NumOp::Gt, 1.0)),
+                ]),
+                not(Condition::Exists(M)),
+            ]),
+        ];
+        let can = [
+            eq(M, "US"),
+            all(vec![eq(M, "US"), eq(M, "CT")]),
+            all(vec![eq(M, "US"), not(Condition::Exists(S))]),
+            any(vec![Condition::Exists(M), not(Condition::Exists(M))]),
+            not(eq(M, "US")),
+            not(Condition::Exists(M)),
+            all(vec![not(eq(M, "US")), Condition::Exists(M)]),
+        ];
+        for c in &never {
+            assert!(never_holds(c), "{c:?}");
+        }
+        for c in &can {
+            assert!(!never_holds(c), "{c:?}");
+        }
+        // more than 12 distinct tests: not checked
+        let many: Vec<Condition> = (0..7).map(|i| eq(Tag(0x0011, i), "x")).collect();
+        let mut wide = many.clone();
+        wide.push(not(Condition::Exists(M)));
+        wide.push(Condition::Exists(M));
+        assert!(!never_holds(&all(wide)), "14 atoms are not checked");
+        let mut small: Vec<Condition> = many.into_iter().take(5).collect();
+        small.push(all(vec![Condition::Exists(M), not(Condition::Exists(M))]));
+        assert!(never_holds(&all(small)), "11 atoms are");
+    }
 }
