@@ -68,29 +68,10 @@ pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
             "not a regular file",
         ));
     }
-    let mut f = std::fs::File::open(path)?;
+    let f = std::fs::File::open(path)?;
     let mut h = sha2::Sha256::new();
-    // reads of up to 1 MiB (`io::copy` reads 8 KiB at a time: 17 calls for a 130 KB file),
-    // into one buffer per thread (a new one per file would be fresh pages every time)
-    thread_local! {
-        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    BUF.with(|buf| {
-        let mut buf = buf.borrow_mut();
-        if buf.len() < 1 << 20 {
-            buf.resize(1 << 20, 0);
-        }
-        loop {
-            use std::io::Read as _;
-            match f.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => h.update(buf.get(..n).unwrap_or_default()),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    })?;
+    // positional reads into the copy's buffer, one per thread
+    crate::io::read_seen(&f, 0, u64::MAX, &mut |b| h.update(b))?;
     Ok(hex(&h.finalize()))
 }
 

@@ -58,6 +58,7 @@
 
 mod cause;
 mod copy;
+pub(crate) use copy::read_seen;
 #[doc(hidden)]
 pub mod differential;
 mod error;

@@ -193,18 +193,6 @@ impl PlanBuilder {
                     .cmp(&rules.get(*ia).map(|r| r.order))
             })
         });
-        condition::share_patterns(
-            self.plan
-                .conditions
-                .iter_mut()
-                .map(|c| &mut c.condition)
-                .chain(
-                    self.plan
-                        .pixel
-                        .iter_mut()
-                        .filter_map(|r| r.condition.as_mut().map(|c| &mut c.0)),
-                ),
-        );
         self.plan.condition_tags =
             condition::tags_read(self.plan.conditions.iter().map(|c| &c.condition));
         self.plan.pixel_tags = condition::tags_read(

@@ -89,10 +89,11 @@ impl Attr {
 #[derive(Debug, Default)]
 pub struct Values {
     taken: Vec<(Tag, Option<Attr>)>,
-    /// Regex tests made on this instance: (tag, the pattern's address, result). A plan
-    /// shares one regex among the tests of the same pattern ([`share_patterns`]), so a
-    /// pattern that many signatures test on one attribute (`Modality ~ r"(?i)CT"`) is run
-    /// once per instance; a test whose regex is not shared is only looked up in vain.
+    /// Regex tests made on this instance: (tag, the pattern's address, result). The
+    /// compiler gives the tests of one pattern clones of one regex
+    /// (`profile::conditions::compiled`), so a pattern that many signatures test on one
+    /// attribute (`Modality ~ r"(?i)CT"`) is run once per instance; a test whose regex is
+    /// not shared is only looked up in vain.
     tested: std::cell::RefCell<Vec<(Tag, usize, bool)>>,
 }
 
@@ -134,21 +135,6 @@ impl Values {
     }
 }
 
-/// Makes every regex of `conditions` a clone of the first regex of the same pattern, for
-/// [`Values`] to run each pattern once per attribute and instance (the 102 pixel
-/// signatures hold 318 regex tests, a few dozen of them distinct).
-pub fn share_patterns<'a>(conditions: impl IntoIterator<Item = &'a mut Condition>) {
-    let mut first: std::collections::HashMap<String, regex::Regex> = Default::default();
-    for c in conditions {
-        c.each_regex(&mut |re| match first.get(re.as_str()) {
-            Some(f) => *re = f.clone(),
-            None => {
-                first.insert(re.as_str().to_string(), re.clone());
-            }
-        });
-    }
-}
-
 /// Every tag `conditions` read, sorted, once each.
 pub fn tags_read<'a>(conditions: impl IntoIterator<Item = &'a Condition>) -> Vec<Tag> {
     let mut tags = Vec::new();
@@ -186,16 +172,6 @@ impl Condition {
                         .is_some_and(|v| op.holds(v, *n)),
                 }
             }
-        }
-    }
-
-    /// Hands every regex of the condition to `f`.
-    fn each_regex(&mut self, f: &mut dyn FnMut(&mut regex::Regex)) {
-        match self {
-            Condition::All(cs) | Condition::Any(cs) => cs.iter_mut().for_each(|c| c.each_regex(f)),
-            Condition::Not(c) => c.each_regex(f),
-            Condition::Value(_, Test::Matches(re)) => f(re),
-            Condition::Exists(_) | Condition::Value(..) => {}
         }
     }
 
@@ -285,27 +261,15 @@ mod tests {
     /// result of one attribute is never taken for another's, nor for another pattern's.
     #[test]
     fn a_shared_pattern_is_run_once_per_attribute() {
-        let mut cs = [
-            matches(MODALITY, "(?i)ct"),
-            matches(SERIES, "(?i)ct"),
-            Condition::All(vec![matches(MODALITY, "(?i)ct"), matches(MODALITY, "MR")]),
-            Condition::Not(Box::new(matches(SERIES, "(?i)ct"))),
+        // as the compiler gives them: one regex for the tests of one pattern
+        let ct = regex::Regex::new("(?i)ct").unwrap();
+        let shared = |tag: Tag| Condition::Value(tag, Test::Matches(ct.clone()));
+        let cs = [
+            shared(MODALITY),
+            shared(SERIES),
+            Condition::All(vec![shared(MODALITY), matches(MODALITY, "MR")]),
+            Condition::Not(Box::new(shared(SERIES))),
         ];
-        share_patterns(cs.iter_mut());
-        let pattern = |c: &Condition| match c {
-            Condition::Value(_, Test::Matches(re)) => re.as_str().as_ptr(),
-            Condition::All(v) => match v.first() {
-                Some(Condition::Value(_, Test::Matches(re))) => re.as_str().as_ptr(),
-                _ => std::ptr::null(),
-            },
-            _ => std::ptr::null(),
-        };
-        assert_eq!(
-            pattern(&cs[0]),
-            pattern(&cs[1]),
-            "one regex for one pattern"
-        );
-        assert_eq!(pattern(&cs[0]), pattern(&cs[2]));
 
         let v = values("CT", Some("Dose report"));
         let held: Vec<bool> = cs.iter().map(|c| c.holds(&v)).collect();

@@ -366,6 +366,22 @@ mod tests {
         Condition::Any(v)
     }
 
+    /// The tests of one pattern get clones of one regex (the same pattern text, which the
+    /// plan's conditions use to run a pattern once per attribute); another pattern its own.
+    #[test]
+    fn a_pattern_is_compiled_once() {
+        let a = super::compiled("(?i)ct").unwrap();
+        let b = super::compiled("(?i)ct").unwrap();
+        let c = super::compiled("(?i)mr").unwrap();
+        assert_eq!(
+            a.as_str().as_ptr(),
+            b.as_str().as_ptr(),
+            "one regex for one pattern"
+        );
+        assert_ne!(a.as_str().as_ptr(), c.as_str().as_ptr());
+        assert!(super::compiled("(").is_err());
+    }
+
     /// Contradictions of a condition's own tests are found, and nothing else: a test of a
     /// value needs its attribute, two values of one attribute can both hold.
     #[test]
