@@ -65,6 +65,13 @@ static DICT: LazyLock<Table> = LazyLock::new(|| {
     }
 });
 
+/// Parses the list and has dicom-rs build its index of tags, if not done yet
+/// (`tables::start`).
+pub(crate) fn parse_now() {
+    LazyLock::force(&DICT);
+    let _ = StandardDataDictionary.by_tag(Tag(0x0010, 0x0010));
+}
+
 /// Every entry of the standard dictionary, in tag order.
 pub fn entries() -> &'static [Entry] {
     &DICT.entries

@@ -136,6 +136,7 @@ pub mod profile;
 pub mod serve;
 pub mod small_file;
 pub mod source;
+mod tables;
 pub mod tag;
 pub mod vr;
 

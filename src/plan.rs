@@ -157,13 +157,50 @@ pub struct Plan {
     /// once each: computed by `build`)
     condition_tags: Vec<Tag>,
     pixel_tags: Vec<Tag>,
+    /// the original values the rules read before the walk changes them (computed by
+    /// `build`)
+    original_reads: OriginalReads,
     /// what an instance may claim, per outcome of the conditions (computed by the
     /// compiler; empty without conditions, or with too many to try every outcome)
     variant_claims: HashMap<condition::Outcome, Claims>,
     /// plans specialised to an outcome of the conditions
     cache: specialise::Cache,
 }
+/// The original values a plan's rules read before the walk changes them: the `by` tags of
+/// `lookup ... by` (once each, in rule order) and, for `shift-date by table`, the Patient
+/// ID. The same for every instance: computed once, when the plan is built.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct OriginalReads {
+    pub(crate) by: Vec<Tag>,
+    pub(crate) patient_id: bool,
+}
+
+impl OriginalReads {
+    fn of(rules: &[PlanRule]) -> Self {
+        let mut reads = Self::default();
+        for r in rules {
+            match &r.action {
+                Action::Lookup(l) => {
+                    if let Some(by) = l.by {
+                        if !reads.by.contains(&by) {
+                            reads.by.push(by);
+                        }
+                    }
+                }
+                Action::ShiftDays(_) => reads.patient_id = true,
+                _ => {}
+            }
+        }
+        reads
+    }
+}
+
 impl Plan {
+    /// The original values the rules read (see [`OriginalReads`]).
+    pub(crate) fn original_reads(&self) -> &OriginalReads {
+        &self.original_reads
+    }
+
     /// The tags the conditions of `when` blocks and `reject when` read (sorted).
     pub fn condition_tags(&self) -> &[Tag] {
         &self.condition_tags

@@ -41,6 +41,7 @@ pub struct Compiled {
 
 /// Compiles entry profiles in order (a later one overrides an earlier one).
 pub fn compile(entries: &[Entry]) -> Compiled {
+    crate::tables::start();
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let loaded = resolve::load(entries, &mut sources, &mut diagnostics);

@@ -152,6 +152,28 @@ fn hex_or_x(s: &str) -> Option<(u16, u16)> {
     Some((value, mask))
 }
 
+/// The common case of [`TagPattern::parse_tag`] without its allocations: exactly
+/// `(gggg,eeee)`, eight hex digits, nothing around them. Anything else is `None` (and the
+/// general parser decides). The embedded tables (the IOD table, the dictionary) use it
+/// for their tag columns.
+pub(crate) fn exact_tag(text: &str) -> Option<Tag> {
+    let b = text.as_bytes();
+    if b.len() != 11
+        || b.first() != Some(&b'(')
+        || b.get(5) != Some(&b',')
+        || b.get(10) != Some(&b')')
+    {
+        return None;
+    }
+    let hex4 = |digits: &[u8]| {
+        digits.iter().try_fold(0u16, |v, &d| {
+            let n = char::from(d).to_digit(16)?;
+            Some((v << 4) | u16::try_from(n).ok()?)
+        })
+    };
+    Some(Tag(hex4(b.get(1..5)?)?, hex4(b.get(6..10)?)?))
+}
+
 fn unquote(s: &str) -> Option<String> {
     let inner = s.strip_prefix('"')?.strip_suffix('"')?;
     let mut out = String::with_capacity(inner.len());
@@ -192,8 +214,16 @@ impl TagPattern {
     /// Parses a parenthesised selector: `(gggg,eeee)` with optional `x` digits, or
     /// `(gggg,"CREATOR",ee)`. Spaces around the fields are allowed.
     pub fn parse_tag(text: &str) -> Result<TagPattern, TagError> {
+        let text = text.trim();
+        match exact_tag(text) {
+            Some(tag) => Ok(TagPattern::Exact(tag)),
+            None => Self::parse_general(text),
+        }
+    }
+
+    /// [`TagPattern::parse_tag`] for every shape (masks, creators, spaces).
+    fn parse_general(text: &str) -> Result<TagPattern, TagError> {
         let inner = text
-            .trim()
             .strip_prefix('(')
             .and_then(|s| s.strip_suffix(')'))
             .ok_or(TagError::Shape)?;

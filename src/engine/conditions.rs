@@ -5,8 +5,8 @@ use dicom_core::Tag;
 use dicom_object::InMemDicomObject;
 
 use super::walk;
+use crate::plan::Plan;
 use crate::plan::condition::{Outcome, Values};
-use crate::plan::{Action, Plan};
 
 /// Which conditions of the plan hold for this data set (index = condition index).
 pub(super) fn evaluate(plan: &Plan, obj: &InMemDicomObject) -> Outcome {
@@ -34,21 +34,13 @@ pub(super) fn originals(
             .and_then(walk::text_of)
             .map(|v| v.trim_matches([' ', '\0']).to_string())
     };
-    let mut o = walk::Originals {
+    let reads = plan.original_reads();
+    walk::Originals {
         patient_key,
-        patient_id: None,
-        by: std::collections::HashMap::new(),
-    };
-    for r in plan.all_rules() {
-        match &r.action {
-            Action::Lookup(l) => {
-                if let Some(by) = l.by {
-                    o.by.entry(by).or_insert_with(|| text(by));
-                }
-            }
-            Action::ShiftDays(_) => o.patient_id = text(Tag(0x0010, 0x0020)),
-            _ => {}
-        }
+        patient_id: reads
+            .patient_id
+            .then(|| text(Tag(0x0010, 0x0020)))
+            .flatten(),
+        by: reads.by.iter().map(|&by| (by, text(by))).collect(),
     }
-    o
 }

@@ -4,6 +4,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use dicom_core::Tag;
+use rustc_hash::FxBuildHasher;
 
 use super::{AttributeType, FORMAT_VERSION, IodLookup, ModuleUsage, trim_uid};
 
@@ -39,11 +40,11 @@ pub(super) struct Problem {
 #[derive(Debug, Default)]
 pub(super) struct Table {
     /// SOP class UID → index into `sets`
-    pub(super) classes: HashMap<Box<str>, usize>,
+    pub(super) classes: HashMap<Box<str>, usize, FxBuildHasher>,
     /// attribute path → path id (index into each set)
-    pub(super) paths: HashMap<Box<[Tag]>, usize>,
+    pub(super) paths: HashMap<Box<[Tag]>, usize, FxBuildHasher>,
     /// every proper, non-empty prefix of a path: the sequences whose inside is described
-    pub(super) containers: HashSet<Box<[Tag]>>,
+    pub(super) containers: HashSet<Box<[Tag]>, FxBuildHasher>,
     /// one dense slot array per distinct attribute set, indexed by path id
     pub(super) sets: Vec<Box<[Slot]>>,
     /// number of (SOP class, path) entries, as in the source TSV
@@ -132,12 +133,19 @@ impl Parser {
                 .and_then(|n| n.parse().ok())
                 .ok_or("malformed count in header")
         };
-        self.table.declared = Some([
+        let declared = [
             count(paths, "paths=")?,
             count(sets, "sets=")?,
             count(classes, "sop-classes=")?,
             count(rows, "rows=")?,
-        ]);
+        ];
+        self.table.declared = Some(declared);
+        // room for what the header announces (bounded: the text is ours, but a count is
+        // only a hint)
+        let [paths, sets, classes, _] = declared.map(|n| n.min(1 << 16));
+        self.table.paths.reserve(paths);
+        self.table.sets.reserve(sets);
+        self.table.classes.reserve(classes);
         Ok(())
     }
 
@@ -153,7 +161,7 @@ impl Parser {
         self.path_count += 1;
         let tags = path
             .split('/')
-            .map(|tag| tag.parse::<Tag>().map_err(|_| "malformed tag in path"))
+            .map(|tag| crate::tag::exact_tag(tag).ok_or("malformed tag in path"))
             .collect::<Result<Box<[Tag]>, _>>()?;
         for end in 1..tags.len() {
             if let Some(prefix) = tags.get(..end) {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use dicom_core::Tag;
 
 use super::{
-    Action, Claims, DeidOption, Disposition, Fallback, LookupTable, Plan, PlanCondition, PlanRule,
-    RejectRule, Scope, ScopedRule, TagMap, condition, specialise,
+    Action, Claims, DeidOption, Disposition, Fallback, LookupTable, OriginalReads, Plan,
+    PlanCondition, PlanRule, RejectRule, Scope, ScopedRule, TagMap, condition, specialise,
 };
 use crate::tag::{Mask, TagPattern};
 
@@ -56,6 +56,7 @@ impl PlanBuilder {
                 pixel: Vec::new(),
                 condition_tags: Vec::new(),
                 pixel_tags: Vec::new(),
+                original_reads: OriginalReads::default(),
                 variant_claims: HashMap::new(),
                 cache: specialise::Cache::default(),
             },
@@ -193,6 +194,7 @@ impl PlanBuilder {
                     .cmp(&rules.get(*ia).map(|r| r.order))
             })
         });
+        self.plan.original_reads = OriginalReads::of(&self.plan.rules);
         self.plan.condition_tags =
             condition::tags_read(self.plan.conditions.iter().map(|c| &c.condition));
         self.plan.pixel_tags = condition::tags_read(

@@ -40,6 +40,12 @@ pub use declared::{accept_diagnostic, check_declared, render};
 use table::safe_private;
 pub use table::{Row, Strictness, rows};
 
+/// Parses the PS3.15 tables, if not done yet (`tables::start`).
+pub(crate) fn parse_tables_now() {
+    let _ = rows();
+    let _ = safe_private();
+}
+
 /// A row the plan does not satisfy (with the options it claims).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deviation {

@@ -125,3 +125,42 @@ fn legacy_value_masks() {
     assert_eq!(parse_hex_u16("0x0010"), Ok(0x10));
     assert_eq!(parse_hex_u16("0xZZ"), Err(TagError::Hex));
 }
+
+/// The allocation-free path of `parse_tag` gives what the general parser gives, on every
+/// string of the `(gggg,eeee)` shape with each position varied over hex digits, `x`, signs,
+/// spaces, quotes and multi-byte characters, and declines everything it does not cover.
+#[test]
+fn the_exact_tag_fast_path_agrees_with_the_general_parser() {
+    let base: Vec<char> = "(0a1F,7fE0)".chars().collect();
+    let variants = [
+        '0', '9', 'a', 'f', 'A', 'F', 'g', 'G', 'x', 'X', '+', '-', ' ', ',', '(', ')', '"', 'é',
+        '\u{0}',
+    ];
+    let mut tried = 0;
+    for i in 0..base.len() {
+        for j in 0..base.len() {
+            for &a in &variants {
+                for &b in &variants {
+                    let mut text = base.clone();
+                    text[i] = a;
+                    text[j] = b;
+                    let text: String = text.into_iter().collect();
+                    let fast = exact_tag(&text);
+                    let general = TagPattern::parse_general(text.trim());
+                    if let Some(tag) = fast {
+                        assert_eq!(general, Ok(TagPattern::Exact(tag)), "{text:?}");
+                    } else if let Ok(TagPattern::Exact(tag)) = general {
+                        // only spaced-out or non-canonical forms are left to the general parser
+                        assert!(text.len() != 11 || text.contains(' '), "{text:?} -> {tag}");
+                    }
+                    assert_eq!(TagPattern::parse_tag(&text), general, "{text:?}");
+                    tried += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(tried, 11 * 11 * variants.len() * variants.len());
+    assert_eq!(exact_tag("(0010,0010)"), Some(Tag(0x0010, 0x0010)));
+    assert_eq!(exact_tag(" (0010,0010)"), None, "the caller trims");
+    assert_eq!(exact_tag("(60xx,0010)"), None);
+}

@@ -185,6 +185,56 @@ fn a_deflated_data_set_is_walked_as_strictly_as_any_other() {
     }
 }
 
+/// A deflated data set is inflated once and read from memory when it fits in half the
+/// bound, and inflated again for the walk and the parse when it does not: both ways read
+/// the same object, the same trailing padding, and refuse the same malformed data sets.
+#[test]
+fn a_deflated_data_set_reads_the_same_held_or_streamed() {
+    let big = ex(0x0009, 0x1001, b"OB", &vec![0x5Au8; 8 << 20]);
+    let text = ex(0x0010, 0x0010, b"PN", b"Doe^Jane");
+    let tmp = tempfile::tempdir().unwrap();
+    // 8 MiB: held under a 32 MiB bound, streamed under a 12 MiB one
+    let (held, streamed) = (options(32 << 20, false), options(12 << 20, false));
+
+    let mut ds = with_uids(&text);
+    ds.extend_from_slice(&big);
+    let mut padded = ds.clone();
+    padded.extend([0u8; 20]);
+    for (name, data_set, padding) in [("plain.dcm", &ds, 0), ("padded.dcm", &padded, 20)] {
+        let path = file(tmp.path(), name, &deflated(data_set));
+        let a = io::load(&path, &held).unwrap();
+        let b = io::load(&path, &streamed).unwrap();
+        assert!(a.object == b.object, "{name}: the two reads differ");
+        assert_eq!(a.trailing_padding(), padding);
+        assert_eq!(b.trailing_padding(), padding);
+        assert_eq!(
+            a.object.get(Tag(0x0010, 0x0010)).unwrap().to_str().unwrap(),
+            "Doe^Jane"
+        );
+    }
+
+    // a misaligned UL, an item header at the root, and (for a reader that cannot seek
+    // back, as neither way does) zeros too few for an element header
+    for bad in [
+        vec![0x09, 0x00, 0x03, 0x10, b'U', b'L', 6, 0, 0, 0, 0, 0, 0, 0],
+        vec![0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0],
+        vec![0u8; 6],
+    ] {
+        let mut ds = with_uids(&big);
+        ds.extend_from_slice(&bad);
+        let path = file(tmp.path(), "bad.dcm", &deflated(&ds));
+        let kinds = [&held, &streamed].map(|opts| io::load(&path, opts).unwrap_err().kind());
+        assert_eq!(kinds[0], kinds[1]);
+        assert!(
+            matches!(
+                kinds[0],
+                ReadErrorKind::Malformed | ReadErrorKind::Truncated
+            ),
+            "{kinds:?}"
+        );
+    }
+}
+
 #[test]
 fn a_standard_element_stored_as_long_un_is_kept_as_un() {
     // Contour Data (3006,0050) DS stored as explicit UN with 70 000 bytes: too long for

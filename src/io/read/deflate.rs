@@ -17,11 +17,13 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 /// Read the deflated data set that starts at `dataset_start`.
 ///
-/// The inflated bytes are never held: the stream is inflated three times, once to
-/// measure it (and stop at the in-memory bound: a deflate bomb costs nothing), once for the
-/// structure walk (values skipped by reading), once for dicom-object. Memory is what
-/// dicom-object builds, as for any file read whole; deflated files are rare, so the
-/// repeated inflation costs little overall.
+/// The stream is first inflated to measure it, stopping at the in-memory bound (a deflate
+/// bomb costs nothing). If the inflated data set takes at most half the bound, its bytes
+/// are kept from that pass, and the structure walk and dicom-object read them from memory:
+/// the bytes and the object built from them fit in the bound together. A larger one is
+/// not held: it is inflated twice more, once for the structure walk (values skipped by
+/// reading) and once for dicom-object, so memory is what dicom-object builds, as for any
+/// file read whole. Either way the walk and the parse see the same bytes.
 pub(super) fn load_deflated(
     mut r: PosReader,
     adapter: &dyn DataRWAdapter,
@@ -35,14 +37,15 @@ pub(super) fn load_deflated(
     guard(file_len, opts, HeldInMemory::WholeFile(reason))?;
     let limit = opts.max_in_memory_bytes;
 
-    // 1: the inflated size, bounded
+    // 1: the inflated size, bounded; the bytes kept while they fit in half the bound
     r.seek(SeekFrom::Start(dataset_start))?;
     let mut measured = Limited {
         inner: adapter.adapt_reader(Box::new(&mut r)),
         left: limit,
         read: 0,
     };
-    let copied = io::copy(&mut measured, &mut io::sink());
+    let mut kept = Keep::new(limit / 2);
+    let copied = io::copy(&mut measured, &mut kept);
     let inflated_len = measured.read;
     drop(measured);
     if let Err(e) = copied {
@@ -67,16 +70,29 @@ pub(super) fn load_deflated(
     // 2: the structure walk, like any data set (so no forged length reaches dicom-parser's
     // allocations)
     let explicit_le = lookup_ts(uids::EXPLICIT_VR_LITTLE_ENDIAN)?;
-    let scanned = {
+    let unsupported = || ReadError::UnsupportedTransferSyntax {
+        uid: SafeUid::new(&ts_uid),
+    };
+    let kept = kept.bytes;
+    // The held bytes are walked as the stream is, forward only, so that the two ways
+    // accept the same files (a reader that cannot seek back refuses a few zero bytes that
+    // end the data set within an element header).
+    let scanned = if let Some(bytes) = &kept {
+        let mut forward = Forward {
+            inner: bytes.as_slice(),
+        };
+        let decoder = explicit_le
+            .decoder_for::<Forward<&[u8]>>()
+            .ok_or_else(unsupported)?;
+        scan::scan(&mut forward, &*decoder, 0, inflated_len, true, true)
+    } else {
         r.seek(SeekFrom::Start(dataset_start))?;
         let mut forward = Forward {
             inner: adapter.adapt_reader(Box::new(&mut r)),
         };
-        let decoder = explicit_le.decoder_for::<Forward<'_>>().ok_or_else(|| {
-            ReadError::UnsupportedTransferSyntax {
-                uid: SafeUid::new(&ts_uid),
-            }
-        })?;
+        let decoder = explicit_le
+            .decoder_for::<Forward<Box<dyn Read + '_>>>()
+            .ok_or_else(unsupported)?;
         scan::scan(&mut forward, &*decoder, 0, inflated_len, true, true)
     };
     let report = match scanned {
@@ -92,10 +108,15 @@ pub(super) fn load_deflated(
     };
 
     // 3: the parse, checked against the walk
-    r.seek(SeekFrom::Start(dataset_start))?;
-    let inflating = adapter.adapt_reader(Box::new(&mut r));
-    let obj = InMemDicomObject::read_dataset_with_ts(inflating.take(report.data_end), explicit_le)
-        .map_err(|e| dataset_error(&e, TruncatedIn::DeflatedDataSet, inflated_len))?;
+    let parsed = if let Some(bytes) = &kept {
+        InMemDicomObject::read_dataset_with_ts(bytes.as_slice().take(report.data_end), explicit_le)
+    } else {
+        r.seek(SeekFrom::Start(dataset_start))?;
+        let inflating = adapter.adapt_reader(Box::new(&mut r));
+        InMemDicomObject::read_dataset_with_ts(inflating.take(report.data_end), explicit_le)
+    };
+    drop(kept);
+    let obj = parsed.map_err(|e| dataset_error(&e, TruncatedIn::DeflatedDataSet, inflated_len))?;
     same_elements(report.fingerprint, &obj)?;
     let object = finish_meta(obj, meta);
     check_dicomdir_dataset(&object)?;
@@ -110,19 +131,19 @@ pub(super) fn load_deflated(
     })
 }
 
-/// An inflating stream seen by the structure walk: it only ever skips forward, which is
-/// done by reading.
-struct Forward<'a> {
-    inner: Box<dyn Read + 'a>,
+/// An inflating stream (or the bytes held from it) seen by the structure walk: it only
+/// ever skips forward, which is done by reading.
+struct Forward<R> {
+    inner: R,
 }
 
-impl Read for Forward<'_> {
+impl<R: Read> Read for Forward<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf)
     }
 }
 
-impl Seek for Forward<'_> {
+impl<R: Read> Seek for Forward<R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         match pos {
             SeekFrom::Current(n) if n >= 0 => {
@@ -139,6 +160,46 @@ impl Seek for Forward<'_> {
                 "an inflating stream only skips forward",
             )),
         }
+    }
+}
+
+/// Where the first inflation goes: the bytes, as long as they stay within `cap`; past it
+/// they are dropped and only counted (by [`Limited`]).
+struct Keep {
+    bytes: Option<Vec<u8>>,
+    cap: u64,
+}
+
+impl Keep {
+    fn new(cap: u64) -> Self {
+        Self {
+            bytes: Some(Vec::new()),
+            cap,
+        }
+    }
+}
+
+impl io::Write for Keep {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(bytes) = &mut self.bytes {
+            let needed = bytes.len() + buf.len();
+            if needed as u64 > self.cap {
+                self.bytes = None;
+            } else {
+                if needed > bytes.capacity() {
+                    // grow by doubling, but never past the cap: the capacity is the memory
+                    let cap = usize::try_from(self.cap).unwrap_or(usize::MAX);
+                    let target = needed.max(bytes.capacity().saturating_mul(2)).min(cap);
+                    bytes.reserve_exact(target - bytes.len());
+                }
+                bytes.extend_from_slice(buf);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -201,6 +262,23 @@ impl<R: Read> Read for Limited<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keep_holds_the_bytes_up_to_its_cap_and_never_more_memory() {
+        use std::io::Write;
+        let mut keep = Keep::new(1000);
+        for _ in 0..10 {
+            keep.write_all(&[1u8; 100]).unwrap();
+            let held = keep.bytes.as_ref().unwrap();
+            assert!(held.capacity() <= 1000, "{}", held.capacity());
+        }
+        assert_eq!(keep.bytes.as_deref(), Some(&[1u8; 1000][..]));
+        // one byte more: nothing is held, and later writes are still taken
+        keep.write_all(&[2u8]).unwrap();
+        assert!(keep.bytes.is_none());
+        assert_eq!(keep.write(&[3u8; 7]).unwrap(), 7);
+        assert!(keep.bytes.is_none());
+    }
 
     #[test]
     fn limited_reader_fails_past_the_limit() {

@@ -3,6 +3,7 @@
 //! read once from `data/standard/`; and how strict an action is.
 
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use dicom_core::VR;
@@ -121,7 +122,8 @@ pub fn rows() -> &'static [Row] {
         let mut lines = OPTIONS_TSV.lines();
         let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
         let tag_col = header.iter().position(|h| *h == "Tag");
-        let mut cells: Vec<(TagPattern, DeidOption, char)> = Vec::new();
+        // the option cells of each tag, in file order
+        let mut cells: HashMap<TagPattern, Vec<(DeidOption, char)>> = HashMap::new();
         for line in lines {
             let fields: Vec<&str> = line.split('\t').collect();
             let Some(Ok(pattern)) = tag_col
@@ -135,7 +137,7 @@ pub fn rows() -> &'static [Row] {
                     continue;
                 };
                 if let Some(c @ ('K' | 'C')) = v.trim().chars().next() {
-                    cells.push((pattern.clone(), o, c));
+                    cells.entry(pattern.clone()).or_default().push((o, c));
                 }
             }
         }
@@ -148,10 +150,7 @@ pub fn rows() -> &'static [Row] {
                 let name = clean_name(f.next()?);
                 let code = f.next()?.trim().to_string();
                 let mut row_cells: Vec<(DeidOption, char)> = Vec::new();
-                for (p, o, c) in &cells {
-                    if *p != pattern {
-                        continue;
-                    }
+                for (o, c) in cells.get(&pattern).into_iter().flatten() {
                     match row_cells.iter_mut().find(|(ro, _)| ro == o) {
                         // rows of one tag that disagree: C, the stricter reading
                         Some(slot) if *c == 'C' => slot.1 = 'C',
