@@ -44,7 +44,7 @@ pub(super) fn load_deflated(
         left: limit,
         read: 0,
     };
-    let mut kept = Keep::new(limit / 2);
+    let mut kept = Keep::new(held_cap(limit));
     let copied = io::copy(&mut measured, &mut kept);
     let inflated_len = measured.read;
     drop(measured);
@@ -163,6 +163,12 @@ impl<R: Read> Seek for Forward<R> {
     }
 }
 
+/// The most inflated bytes held: half the in-memory bound, so that the bytes and the
+/// object dicom-object builds from them (about as large) fit in the bound together.
+fn held_cap(limit: u64) -> u64 {
+    limit / 2
+}
+
 /// Where the first inflation goes: the bytes, as long as they stay within `cap`; past it
 /// they are dropped and only counted (by [`Limited`]).
 struct Keep {
@@ -278,6 +284,20 @@ mod tests {
         assert!(keep.bytes.is_none());
         assert_eq!(keep.write(&[3u8; 7]).unwrap(), 7);
         assert!(keep.bytes.is_none());
+    }
+
+    #[test]
+    fn a_data_set_of_more_than_half_the_bound_is_not_held() {
+        use std::io::Write;
+        for (limit, len, held) in [
+            (1000u64, 500usize, true),
+            (1000, 501, false),
+            (1001, 500, true),
+        ] {
+            let mut keep = Keep::new(held_cap(limit));
+            keep.write_all(&vec![0u8; len]).unwrap();
+            assert_eq!(keep.bytes.is_some(), held, "{len} of {limit}");
+        }
     }
 
     #[test]
