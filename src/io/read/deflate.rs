@@ -286,6 +286,31 @@ mod tests {
         assert!(keep.bytes.is_none());
     }
 
+    /// The capacity is the memory held: never past the cap, and never grown by a write
+    /// that fits in it, whatever the sizes of the writes (the inflater's are irregular).
+    #[test]
+    fn keep_grows_only_when_needed_and_never_past_its_cap() {
+        use std::io::Write;
+        for sizes in [
+            &[100usize, 150, 70, 300, 200, 80][..],
+            &[64, 64, 128, 256, 388],
+            &[100; 9],
+        ] {
+            let mut keep = Keep::new(900);
+            for &n in sizes {
+                let before = keep.bytes.as_ref().unwrap().capacity();
+                let fits = keep.bytes.as_ref().unwrap().len() + n <= before;
+                keep.write_all(&vec![7u8; n]).unwrap();
+                let held = keep.bytes.as_ref().unwrap();
+                assert!(held.capacity() <= 900, "{sizes:?}: {}", held.capacity());
+                if fits {
+                    assert_eq!(held.capacity(), before, "{sizes:?}: grown though it fit");
+                }
+            }
+            assert_eq!(keep.bytes.unwrap().len(), 900);
+        }
+    }
+
     #[test]
     fn a_data_set_of_more_than_half_the_bound_is_not_held() {
         use std::io::Write;
