@@ -41,7 +41,7 @@ pub struct Compiled {
 
 /// Compiles entry profiles in order (a later one overrides an earlier one).
 pub fn compile(entries: &[Entry]) -> Compiled {
-    crate::tables::start();
+    let tables = crate::tables::start();
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let loaded = resolve::load(entries, &mut sources, &mut diagnostics);
@@ -52,6 +52,7 @@ pub fn compile(entries: &[Entry]) -> Compiled {
     plan.set_claims(claims);
     plan.set_variant_claims(per_outcome);
     diagnostics.sort();
+    crate::tables::finish(tables);
     Compiled {
         plan: (!diagnostics.has_errors()).then_some(plan),
         conformance,
