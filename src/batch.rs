@@ -189,7 +189,7 @@ impl<'a> Batch<'a> {
         if self.options.rename == Rename::Keep && !self.options.overwrite && job.dst.exists() {
             return self.exists(job.src.clone(), job.dst.clone());
         }
-        let instance = match self.deid.prepare(&job.src) {
+        let mut instance = match self.deid.prepare(&job.src) {
             Ok(i) => i,
             Err(stop) => {
                 let rejected = matches!(stop, deid::Stopped::Rejected(_));
@@ -206,18 +206,19 @@ impl<'a> Batch<'a> {
             Rename::Keep => job.dst.clone(),
             Rename::Uid => self.uid_path(instance.object()),
         };
+        let (counts, facts, warnings) = instance.take_report();
         let mut outcome = FileOutcome {
             source: job.src.clone(),
             output: Some(out.clone()),
             outcome: Outcome::Written,
             error: None,
             reason: None,
-            counts: instance.counts().clone(),
+            counts,
             bytes: 0,
             read: Some(instance.read_mode()),
-            facts: Some(Box::new(instance.facts().clone())),
+            facts: Some(Box::new(facts)),
             trailing_zeros_dropped: instance.trailing_padding(),
-            warnings: instance.warnings().to_vec(),
+            warnings,
             un_sequences_read: instance.un_sequences_read(),
             hashes: None,
         };

@@ -221,6 +221,17 @@ impl Instance {
         &self.facts
     }
 
+    /// Takes the counts, the facts and the warnings out for the report, without copying
+    /// them: [`Instance::counts`], [`Instance::facts`] and [`Instance::warnings`] are
+    /// empty afterwards (writing the instance does not need them).
+    pub fn take_report(&mut self) -> (Counts, InputFacts, Vec<String>) {
+        (
+            std::mem::take(&mut self.counts),
+            std::mem::take(&mut self.facts),
+            std::mem::take(&mut self.warnings),
+        )
+    }
+
     /// Zero bytes after the input's last element, dropped (see
     /// [`Loaded::trailing_padding`](crate::io::Loaded::trailing_padding)).
     pub fn trailing_padding(&self) -> u64 {
@@ -379,12 +390,9 @@ impl<'a> Deidentifier<'a> {
         };
         let mut src = tempfile::tempfile().map_err(|e| io("create", e))?;
         src.write_all(input).map_err(|e| io("write", e))?;
-        let instance = self.prepare_open(src)?;
-        let (counts, read, facts) = (
-            instance.counts.clone(),
-            instance.read_mode(),
-            instance.facts.clone(),
-        );
+        let mut instance = self.prepare_open(src)?;
+        let read = instance.read_mode();
+        let (counts, facts, _) = instance.take_report();
         let mut out = tempfile::tempfile().map_err(|e| io("create", e))?;
         let written = instance.write_to(&mut out)?;
         let mut bytes = Vec::with_capacity(usize::try_from(written).unwrap_or(0));
@@ -440,22 +448,23 @@ impl<'a> Deidentifier<'a> {
     /// renamed. An existing `dst` is replaced; `dst` must not be `src`. The outcome says
     /// what happened; its error, if any, names causes and tags, never values.
     pub fn file(&self, src: &Path, dst: &Path) -> FileOutcome {
-        let instance = match self.prepare(src) {
+        let mut instance = match self.prepare(src) {
             Ok(i) => i,
             Err(stop) => return stop.into_outcome(src.to_path_buf()),
         };
+        let (counts, facts, warnings) = instance.take_report();
         let mut outcome = FileOutcome {
             source: src.to_path_buf(),
             output: Some(dst.to_path_buf()),
             outcome: Outcome::Written,
             error: None,
             reason: None,
-            counts: instance.counts.clone(),
+            counts,
             bytes: 0,
             read: Some(instance.read_mode()),
-            facts: Some(Box::new(instance.facts.clone())),
+            facts: Some(Box::new(facts)),
             trailing_zeros_dropped: instance.trailing_padding(),
-            warnings: instance.warnings().to_vec(),
+            warnings,
             un_sequences_read: instance.un_sequences_read(),
             hashes: None,
         };
