@@ -165,13 +165,10 @@ pub(crate) fn exact_tag(text: &str) -> Option<Tag> {
     {
         return None;
     }
-    let hex4 = |digits: &[u8]| {
-        digits.iter().try_fold(0u16, |v, &d| {
-            let n = char::from(d).to_digit(16)?;
-            Some((v << 4) | u16::try_from(n).ok()?)
-        })
-    };
-    Some(Tag(hex4(b.get(1..5)?)?, hex4(b.get(6..10)?)?))
+    // the general parser's digits, without its field split; an `x` digit is a mask
+    let (group, gm) = hex_or_x(text.get(1..5)?)?;
+    let (element, em) = hex_or_x(text.get(6..10)?)?;
+    (gm == 0xFFFF && em == 0xFFFF).then_some(Tag(group, element))
 }
 
 fn unquote(s: &str) -> Option<String> {
