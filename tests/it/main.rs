@@ -37,3 +37,4 @@ mod scale;
 mod serve;
 mod study;
 mod support;
+mod text_codec;

@@ -326,6 +326,18 @@ impl TextCodec for CharsetImpl {
     }
 }
 
+/// dicom-anonymizer patch: text made only of ASCII bytes, decoded without going
+/// through the `encoding` crate one character at a time. Only used for the
+/// character sets that decode every ASCII byte as itself and keep no state between
+/// bytes (all but ISO-2022-JP); the tests compare it with the `encoding` decoders.
+fn ascii_decoded(text: &[u8]) -> Option<String> {
+    if text.is_ascii() {
+        std::str::from_utf8(text).ok().map(str::to_owned)
+    } else {
+        None
+    }
+}
+
 fn decode_text_trap(
     _decoder: &mut dyn RawDecoder,
     input: &[u8],
@@ -345,6 +357,9 @@ fn decode_text_trap(
 /// Create and implement a character set type using the `encoding` crate.
 macro_rules! decl_character_set {
     ($typ: ident, $term: literal, $val: expr) => {
+        decl_character_set!($typ, $term, $val, true);
+    };
+    ($typ: ident, $term: literal, $val: expr, $ascii: expr) => {
         #[derive(Debug, Default, Copy, Clone, Eq, Hash, PartialEq)]
         #[doc = "Data type for the "]
         #[doc = $term]
@@ -357,11 +372,19 @@ macro_rules! decl_character_set {
             }
 
             fn decode(&self, text: &[u8]) -> DecodeResult<String> {
+                if $ascii {
+                    if let Some(text) = ascii_decoded(text) {
+                        return Ok(text);
+                    }
+                }
                 $val.decode(text, DecoderTrap::Call(decode_text_trap))
                     .map_err(|message| DecodeCustomSnafu { message }.build())
             }
 
             fn encode(&self, text: &str) -> EncodeResult<Vec<u8>> {
+                if $ascii && text.is_ascii() {
+                    return Ok(text.as_bytes().to_vec());
+                }
                 $val.encode(text, EncoderTrap::Strict)
                     .map_err(|message| EncodeCustomSnafu { message }.build())
             }
@@ -379,6 +402,9 @@ impl TextCodec for DefaultCharacterSetCodec {
     }
 
     fn decode(&self, text: &[u8]) -> DecodeResult<String> {
+        if let Some(text) = ascii_decoded(text) {
+            return Ok(text);
+        }
         // Using 8859-1 because it is a superset. Reiterations of this impl
         // should check for invalid character codes (#40).
         ISO_8859_1
@@ -387,6 +413,9 @@ impl TextCodec for DefaultCharacterSetCodec {
     }
 
     fn encode(&self, text: &str) -> EncodeResult<Vec<u8>> {
+        if text.is_ascii() {
+            return Ok(text.as_bytes().to_vec());
+        }
         ISO_8859_1
             .encode(text, EncoderTrap::Strict)
             .map_err(|message| EncodeCustomSnafu { message }.build())
@@ -394,7 +423,9 @@ impl TextCodec for DefaultCharacterSetCodec {
 }
 
 decl_character_set!(IsoIr13CharacterSetCodec, "ISO_IR 13", WINDOWS_31J);
-decl_character_set!(IsoIr87CharacterSetCodec, "ISO_IR 87", ISO_2022_JP);
+// ISO-2022-JP is stateful: an escape sequence, itself ASCII, changes how the bytes
+// after it are read, so ASCII text is not always decoded as itself.
+decl_character_set!(IsoIr87CharacterSetCodec, "ISO_IR 87", ISO_2022_JP, false);
 decl_character_set!(IsoIr100CharacterSetCodec, "ISO_IR 100", ISO_8859_1);
 decl_character_set!(IsoIr101CharacterSetCodec, "ISO_IR 101", ISO_8859_2);
 decl_character_set!(IsoIr109CharacterSetCodec, "ISO_IR 109", ISO_8859_3);
