@@ -168,10 +168,15 @@ impl<'a> Batch<'a> {
 
     /// De-identifies one file.
     pub fn process(&self, job: &Job) -> FileOutcome {
-        // a FIFO would block the read forever, a device never ends
-        match std::fs::metadata(&job.src) {
-            Ok(m) => {
-                if let Some(kind) = crate::small_file::kind_of(m.file_type()) {
+        // a FIFO would block the read forever, a device never ends (the walk saw the
+        // type of what it walked; a file swapped since is refused when opened, `io::read`)
+        let seen = match job.seen {
+            Some(t) => Ok(t),
+            None => std::fs::metadata(&job.src).map(|m| m.file_type()),
+        };
+        match seen {
+            Ok(t) => {
+                if let Some(kind) = crate::small_file::kind_of(t) {
                     return FileOutcome::skipped(
                         job.src.clone(),
                         format!("{kind}, not a regular file"),

@@ -61,7 +61,24 @@ pub(crate) type Ts = dicom_encoding::transfer_syntax::TransferSyntax;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load(path: &Path, opts: &ReadOptions) -> Result<Loaded, ReadError> {
-    load_open(File::open(path)?, opts)
+    load_open(open_source(path)?, opts)
+}
+
+/// Opens a source without ever waiting: on Linux non-blocking, so that a FIFO put where
+/// the walk saw a file is opened at once and refused by [`load_open`] as not a regular
+/// file, instead of blocking until a writer comes (reads of a regular file are the same
+/// either way).
+fn open_source(path: &Path) -> io::Result<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        Ok(File::from(rustix::fs::open(path, flags, Mode::empty())?))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        File::open(path)
+    }
 }
 
 /// [`load`] on a file that is already open (its position does not matter: every read is
@@ -79,6 +96,10 @@ fn load_open_after(file: File, opts: &ReadOptions, rewrites: u32) -> Result<Load
     let md = file.metadata()?;
     if md.is_dir() {
         return Err(io::Error::from(io::ErrorKind::IsADirectory).into());
+    }
+    if !md.is_file() {
+        // a FIFO, socket or device (the batch skips those it sees before opening)
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file").into());
     }
     let file_len = md.len();
     let dev = device_of(&md);

@@ -22,6 +22,10 @@ pub struct Job {
     pub rel: PathBuf,
     /// Where its output goes (unless outputs are renamed from UIDs).
     pub dst: PathBuf,
+    /// The file's type as the walk saw it, links followed (from the directory entry: no
+    /// system call); `None` when it was not walked (one file, a `--files-from` list), and
+    /// the file is looked at before it is opened.
+    pub seen: Option<std::fs::FileType>,
 }
 
 /// An input, or a place the walk could not read.
@@ -277,6 +281,7 @@ pub fn stream<'a>(
             src: src.to_path_buf(),
             rel: name,
             dst: out,
+            seen: None,
         }))));
     }
     let in_shard = move |i: &Input| match (shard, i) {
@@ -316,6 +321,7 @@ pub fn stream<'a>(
                         src: src.join(&rel),
                         dst: dst.join(&rel),
                         rel,
+                        seen: None,
                     })
                 })
                 .filter(in_shard),
@@ -348,6 +354,7 @@ pub fn stream<'a>(
                     Some(Input::File(Job {
                         dst: dst.join(&rel),
                         rel,
+                        seen: Some(e.file_type()),
                         src: e.into_path(),
                     }))
                 }
@@ -456,6 +463,11 @@ mod tests {
                 src: d.path().join("in/sub/a.dcm"),
                 rel: PathBuf::from("sub/a.dcm"),
                 dst: d.path().join("out/sub/a.dcm"),
+                seen: Some(
+                    std::fs::metadata(d.path().join("in/sub/a.dcm"))
+                        .unwrap()
+                        .file_type()
+                ),
             })]
         );
     }

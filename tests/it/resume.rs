@@ -253,6 +253,62 @@ fn a_fifo_in_the_source_is_skipped_not_waited_for() {
     );
 }
 
+/// The walk saw a regular file; by the time a worker opens it, it is a FIFO. The open
+/// must not wait for a writer: the file fails at once, with the reason, and nothing is
+/// written.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_swapped_for_a_fifo_after_the_walk_fails_without_waiting() {
+    use dicom_anonymizer::batch::{Batch, RunOptions};
+    use dicom_anonymizer::engine::{Engine, Keys};
+    use dicom_anonymizer::io::report::Outcome;
+    use dicom_anonymizer::io::walk::Job;
+    use dicom_anonymizer::profile::{self, Entry};
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    std::fs::create_dir_all(&src).unwrap();
+    let file = src.join("a.dcm");
+    std::fs::copy(sample(), &file).unwrap();
+    let seen = Some(std::fs::metadata(&file).unwrap().file_type());
+    std::fs::remove_file(&file).unwrap();
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&file)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let out = d.path().join("out");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (file2, out2) = (file.clone(), out.clone());
+    std::thread::spawn(move || {
+        let plan = profile::compile(&[Entry::Builtin("basic".into())])
+            .plan
+            .unwrap();
+        let keys = Keys::from_bytes(b"a-fifo-swapped-in-after-the-walk");
+        let batch = Batch::new(
+            Engine::new(&plan, &keys),
+            RunOptions::default(),
+            &src,
+            &out2,
+        );
+        let job = Job {
+            src: file2,
+            rel: PathBuf::from("a.dcm"),
+            dst: out2.join("a.dcm"),
+            seen,
+        };
+        let o = batch.process(&job);
+        tx.send((o.outcome, o.error)).unwrap();
+    });
+    let (outcome, error) = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("opening the FIFO blocked");
+    assert_eq!(outcome, Outcome::Failed);
+    let error = error.unwrap();
+    assert!(error.contains("not a regular file"), "{error}");
+    assert!(!out.join("a.dcm").exists());
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_failing_stderr_breaks_nothing() {

@@ -240,6 +240,7 @@ fn deidentify(
         src: path.to_path_buf(),
         rel: PathBuf::from(path.file_name().unwrap()),
         dst: out_path.to_path_buf(),
+        seen: None,
     };
     let outcome = batch.process(&job);
     if outcome.outcome != Outcome::Written {
