@@ -44,6 +44,13 @@ pub fn two_readings(bytes: &[u8]) -> Option<Readings> {
     };
     let (data, ts): (std::borrow::Cow<'_, [u8]>, &Ts) = match meta_at {
         Some(at) => {
+            // as `load` does first: dicom-object's meta reader allocates (and zeroes) what
+            // an element claims before reading it, gigabytes for a forged length; such a
+            // meta cannot be read either way, so there is no data set (as before, without
+            // the allocation)
+            let mut whole = Cursor::new(bytes);
+            whole.set_position(at as u64 + 4);
+            scan::check_meta(&mut whole, at as u64 + 4, bytes.len() as u64).ok()?;
             let mut c = Cursor::new(bytes.get(at..)?);
             let meta = FileMetaTable::from_reader(&mut c).ok()?;
             let start = at + usize::try_from(c.position()).ok()?;
