@@ -78,8 +78,10 @@ pub struct Batch<'a> {
     /// Output folders seen lately in this run: their absolute form (resolved once, not
     /// per file) and whether they were created (at most [`DIRS_REMEMBERED`]).
     dirs: Mutex<HashMap<PathBuf, OutDir>>,
-    /// Outputs claimed by an input of this run (`--rename uid` can give two inputs one name).
-    claimed: Mutex<HashSet<PathBuf>>,
+    /// Outputs claimed by an input of this run (`--rename uid` can give two inputs one
+    /// name), as 128-bit digests of their paths ([`path_digest`]): about 20 bytes per
+    /// output for the whole run instead of the path.
+    claimed: Mutex<HashSet<[u8; 16]>>,
     /// Set from outside (SIGINT, SIGTERM) to stop taking new files.
     cancel: Arc<AtomicBool>,
 }
@@ -92,6 +94,16 @@ struct OutDir {
 
 pub use crate::deid::error_chain;
 use crate::deid::parent_of;
+
+/// SHA-256 of a path's bytes, truncated to 128 bits: two outputs of one run collide only
+/// when their paths are the same (a chance of about 2^-128 otherwise).
+fn path_digest(path: &Path) -> [u8; 16] {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(path.as_os_str().as_encoded_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(d.get(..16).unwrap_or(&[0; 16]));
+    out
+}
 
 impl<'a> Batch<'a> {
     /// A run of `engine` with `options` (its read options become the [`Policy`]'s).
@@ -244,7 +256,7 @@ impl<'a> Batch<'a> {
             || self
                 .claimed
                 .lock()
-                .map(|mut c| c.insert(out.clone()))
+                .map(|mut c| c.insert(path_digest(&out)))
                 .unwrap_or(true);
         if !first_claim {
             return fail(
