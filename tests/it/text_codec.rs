@@ -116,4 +116,14 @@ fn text_with_other_bytes_still_goes_through_the_character_set() {
         "M\u{fc}ller"
     );
     assert!(charset("ISO_IR 6").encode("M\u{fc}ller\u{4e9c}").is_err());
+    // bytes that are valid UTF-8 but not ASCII are Latin-1 here, not UTF-8
+    assert_eq!(
+        charset("ISO_IR 100").decode(b"M\xc3\xbcller").unwrap(),
+        "M\u{c3}\u{bc}ller"
+    );
+    assert_eq!(
+        charset("ISO_IR 6").decode(b"\xc3\xbc").unwrap(),
+        "\u{c3}\u{bc}"
+    );
+    assert_eq!(charset("ISO_IR 100").encode("\u{c3}").unwrap(), b"\xc3");
 }
