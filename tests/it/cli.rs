@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::support::{bin, root};
+use crate::support::{bin, mkfifo, root};
 
 const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
 /// Long enough for a slow debug build, short enough that a hang fails the test.
@@ -53,15 +53,6 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[cfg(unix)]
-fn mkfifo(p: &Path) {
-    let ok = std::process::Command::new("mkfifo")
-        .arg(p)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "mkfifo failed");
-}
-
 #[test]
 fn the_key_file_is_its_raw_bytes() {
     let d = tempfile::tempdir().unwrap();

@@ -238,12 +238,7 @@ fn a_fifo_in_the_source_is_skipped_not_waited_for() {
     let src = d.path().join("in");
     std::fs::create_dir_all(&src).unwrap();
     std::fs::copy(sample(), src.join("a.dcm")).unwrap();
-    let ok = std::process::Command::new("mkfifo")
-        .arg(src.join("pipe"))
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
+    crate::support::mkfifo(&src.join("pipe"));
     let out = run(d.path(), &src, &d.path().join("out"), &[]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -271,12 +266,7 @@ fn a_file_swapped_for_a_fifo_after_the_walk_fails_without_waiting() {
     std::fs::copy(sample(), &file).unwrap();
     let seen = Some(std::fs::metadata(&file).unwrap().file_type());
     std::fs::remove_file(&file).unwrap();
-    let ok = std::process::Command::new("mkfifo")
-        .arg(&file)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
+    crate::support::mkfifo(&file);
     let out = d.path().join("out");
     let (tx, rx) = std::sync::mpsc::channel();
     let (file2, out2) = (file.clone(), out.clone());

@@ -4,6 +4,17 @@ use std::path::{Path, PathBuf};
 
 use dicom_anonymizer::profile::{self, Compiled, Entry};
 
+/// Makes a named pipe at `p` (the `mkfifo` tool).
+#[cfg(unix)]
+pub fn mkfifo(p: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo failed");
+}
+
 /// The crate root (tests run with it as the working directory too).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

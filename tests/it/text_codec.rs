@@ -95,35 +95,24 @@ fn an_iso_2022_escape_sequence_changes_what_ascii_bytes_mean() {
 
 #[test]
 fn text_with_other_bytes_still_goes_through_the_character_set() {
-    assert_eq!(
-        charset("ISO_IR 100").decode(b"M\xfcller").unwrap(),
-        "M\u{fc}ller"
-    );
-    assert_eq!(
-        charset("ISO_IR 100").encode("M\u{fc}ller").unwrap(),
-        b"M\xfcller"
-    );
-    assert_eq!(
-        charset("ISO_IR 192").decode(b"M\xc3\xbcller").unwrap(),
-        "M\u{fc}ller"
-    );
-    assert_eq!(
-        charset("ISO_IR 144").decode(b"\xbf\xe0\xd8").unwrap(),
-        "\u{41f}\u{440}\u{438}"
-    );
-    assert_eq!(
-        charset("ISO_IR 6").decode(b"M\xfcller").unwrap(),
-        "M\u{fc}ller"
-    );
+    let decoded: [(&str, &[u8], &str); 6] = [
+        ("ISO_IR 100", b"M\xfcller", "M\u{fc}ller"),
+        ("ISO_IR 192", b"M\xc3\xbcller", "M\u{fc}ller"),
+        ("ISO_IR 144", b"\xbf\xe0\xd8", "\u{41f}\u{440}\u{438}"),
+        ("ISO_IR 6", b"M\xfcller", "M\u{fc}ller"),
+        // bytes that are valid UTF-8 but not ASCII are Latin-1 here, not UTF-8
+        ("ISO_IR 100", b"M\xc3\xbcller", "M\u{c3}\u{bc}ller"),
+        ("ISO_IR 6", b"\xc3\xbc", "\u{c3}\u{bc}"),
+    ];
+    for (code, bytes, text) in decoded {
+        assert_eq!(charset(code).decode(bytes).unwrap(), text, "{code}");
+    }
+    let encoded: [(&str, &str, &[u8]); 2] = [
+        ("ISO_IR 100", "M\u{fc}ller", b"M\xfcller"),
+        ("ISO_IR 100", "\u{c3}", b"\xc3"),
+    ];
+    for (code, text, bytes) in encoded {
+        assert_eq!(charset(code).encode(text).unwrap(), bytes, "{code}");
+    }
     assert!(charset("ISO_IR 6").encode("M\u{fc}ller\u{4e9c}").is_err());
-    // bytes that are valid UTF-8 but not ASCII are Latin-1 here, not UTF-8
-    assert_eq!(
-        charset("ISO_IR 100").decode(b"M\xc3\xbcller").unwrap(),
-        "M\u{c3}\u{bc}ller"
-    );
-    assert_eq!(
-        charset("ISO_IR 6").decode(b"\xc3\xbc").unwrap(),
-        "\u{c3}\u{bc}"
-    );
-    assert_eq!(charset("ISO_IR 100").encode("\u{c3}").unwrap(), b"\xc3");
 }
