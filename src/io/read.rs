@@ -15,10 +15,12 @@ mod bare;
 mod deflate;
 mod errors;
 mod loaded;
+mod open;
 mod un_sequence;
 
 pub(crate) use loaded::StreamedPixels;
 pub use loaded::{BareEncoding, HeldInMemory, InMemoryReason, Loaded, ReadMode, ReadOptions};
+use open::{device_of, open_source};
 
 use super::posread::PosReader;
 use super::scan::{self, ScanReport};
@@ -62,23 +64,6 @@ pub(crate) type Ts = dicom_encoding::transfer_syntax::TransferSyntax;
 /// ```
 pub fn load(path: &Path, opts: &ReadOptions) -> Result<Loaded, ReadError> {
     load_open(open_source(path)?, opts)
-}
-
-/// Opens a source without ever waiting: on Linux non-blocking, so that a FIFO put where
-/// the walk saw a file is opened at once and refused by [`load_open`] as not a regular
-/// file, instead of blocking until a writer comes (reads of a regular file are the same
-/// either way).
-fn open_source(path: &Path) -> io::Result<File> {
-    #[cfg(target_os = "linux")]
-    {
-        use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
-        Ok(File::from(rustix::fs::open(path, flags, Mode::empty())?))
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        File::open(path)
-    }
 }
 
 /// [`load`] on a file that is already open (its position does not matter: every read is
@@ -130,16 +115,6 @@ fn load_open_after(file: File, opts: &ReadOptions, rewrites: u32) -> Result<Load
         }
     }
     Ok(loaded)
-}
-
-#[cfg(unix)]
-fn device_of(md: &std::fs::Metadata) -> u64 {
-    std::os::unix::fs::MetadataExt::dev(md)
-}
-
-#[cfg(not(unix))]
-fn device_of(_md: &std::fs::Metadata) -> u64 {
-    0
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
