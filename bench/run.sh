@@ -20,7 +20,8 @@
 #                   runs, rebuilt when missing)
 #   BENCH_JOBS      --jobs of the parallel rows (default 2; the copy floor uses as many cp)
 #   BENCH_RUN_ARGS  extra arguments of every `run` (e.g. --no-manifest)
-#   BENCH_SCALE     when set (e.g. 200000): after the rounds, one run --jobs 2 over a tree
+#   BENCH_SCALE     when set (e.g. 200000): after the rounds, one run --jobs 2 (and one
+#                   check --manifest of its output) over a tree
 #                   of 2000 and one over a tree of BENCH_SCALE hard links to the small
 #                   files (<= 40 KB) of the tree, outputs on BENCH_OUT, for peak RSS
 #                   (trees kept in target/bench/links-N-of-TREE; about 90 bytes of disk per link)
@@ -216,8 +217,10 @@ def link_tree(n):
 if scale:
     print()
     print(f"# peak RSS of one `run --jobs {jobs}` over trees of hard links to the small files "
-          f"(<= 40 KB) of the tree; outputs in {out}")
-    print(f"{'files':>8} {'MB':>8} {'wall s':>7} {'files/s':>8} {'peak RSS':>9}")
+          f"(<= 40 KB) of the tree, then of `check --manifest` on its output (when the run "
+          f"wrote a manifest); outputs in {out}")
+    print(f"{'files':>8} {'MB':>8} {'wall s':>7} {'files/s':>8} {'peak RSS':>9} "
+          f"{'check s':>8} {'check RSS':>10}")
     for n in (2000, int(scale)):
         tree = link_tree(n)
         nf, nb = tree_size(tree)
@@ -225,7 +228,14 @@ if scale:
         m = measure(run_cmd(binary, jobs, tree, dst))
         if m[4] not in RUN_OK:
             sys.exit(f"the run over {tree} failed with status {m[4]}")
-        print(f"{nf:>8} {nb/1e6:>8.1f} {m[0]:>7.2f} {nf/m[0]:>8.0f} {m[3]/1024:>7.1f}MB")
+        manifest = os.path.join(dst, "manifest.json")
+        checked = f"{'-':>8} {'-':>10}"
+        if os.path.exists(manifest):
+            c = measure([binary, "check", "--manifest", manifest, dst])
+            if c[4] != 0:
+                sys.exit(f"check --manifest over {dst} failed with status {c[4]}")
+            checked = f"{c[0]:>8.2f} {c[3]/1024:>8.1f}MB"
+        print(f"{nf:>8} {nb/1e6:>8.1f} {m[0]:>7.2f} {nf/m[0]:>8.0f} {m[3]/1024:>7.1f}MB {checked}")
         clear(dst)
 
 if large_mb > 0:

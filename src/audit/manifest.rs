@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 mod builder;
 mod spill;
+pub mod stream;
 
 pub use builder::{ManifestBuilder, Written};
 
@@ -164,6 +165,35 @@ impl Manifest {
         path: &Path,
         trusted: Option<&Path>,
     ) -> Result<Option<String>, ManifestError> {
+        let Some((key, sig, hex)) = self.signer(path, trusted)? else {
+            return Ok(None);
+        };
+        key.verify(&self.signed_bytes(), &sig)
+            .map_err(|_| {
+                ManifestError::Signature {
+            path: path.to_path_buf(),
+            why: "the manifest was changed after it was signed, or the signature is not of this key"
+                .into(),
+        }
+            })?;
+        Ok(Some(hex))
+    }
+
+    /// The key to verify the signature with (`trusted`, a public key PEM file, when
+    /// given: it must be the one the manifest names), the signature, and the key in hex;
+    /// `None` when the manifest is not signed and no key was given.
+    fn signer(
+        &self,
+        path: &Path,
+        trusted: Option<&Path>,
+    ) -> Result<
+        Option<(
+            ed25519_dalek::VerifyingKey,
+            ed25519_dalek::Signature,
+            String,
+        )>,
+        ManifestError,
+    > {
         let fail = |why: &str| ManifestError::Signature {
             path: path.to_path_buf(),
             why: why.to_string(),
@@ -200,16 +230,11 @@ impl Manifest {
             None => named,
         };
         let value = unhex::<64>(&sig.value).ok_or_else(|| fail("the signature is malformed"))?;
-        key.verify(
-            &self.signed_bytes(),
-            &ed25519_dalek::Signature::from_bytes(&value),
-        )
-        .map_err(|_| {
-            fail(
-                "the manifest was changed after it was signed, or the signature is not of this key",
-            )
-        })?;
-        Ok(Some(sig.public_key.clone()))
+        Ok(Some((
+            key,
+            ed25519_dalek::Signature::from_bytes(&value),
+            sig.public_key.clone(),
+        )))
     }
 
     /// Reads a manifest file.
@@ -222,14 +247,20 @@ impl Manifest {
             path: path.to_path_buf(),
             why: format!("line {}: {}", e.line(), e.classify_kind()),
         })?;
-        if m.format != FORMAT {
-            return Err(ManifestError::Format {
-                path: path.to_path_buf(),
-                why: "its `format` is not `dicom-anonymizer-manifest`".into(),
-            });
-        }
+        check_format(&m, path)?;
         Ok(m)
     }
+}
+
+/// A manifest of this tool says so in its `format`.
+fn check_format(m: &Manifest, path: &Path) -> Result<(), ManifestError> {
+    if m.format != FORMAT {
+        return Err(ManifestError::Format {
+            path: path.to_path_buf(),
+            why: "its `format` is not `dicom-anonymizer-manifest`".into(),
+        });
+    }
+    Ok(())
 }
 
 trait ClassifyKind {

@@ -1,11 +1,13 @@
 //! `check --manifest FILE DST`: verify a tree against run manifests (and their
 //! signatures): every output they list is there with the same bytes, and no other file is.
+//! The manifests are read as streams (`audit::manifest::stream`): memory does not grow
+//! with the number of files they list.
 
 use std::io::Write;
 
 use super::ExitStatus;
 use super::check::{CheckArgs, CheckFormat};
-use crate::audit::manifest::{self, Manifest};
+use crate::audit::manifest::{self, stream};
 
 pub fn check_manifest(args: &CheckArgs) -> ExitStatus {
     if !args.dst.is_dir() {
@@ -16,14 +18,14 @@ pub fn check_manifest(args: &CheckArgs) -> ExitStatus {
     let mut signature_failed = false;
     let mut signed_by = Vec::new();
     for path in &args.manifest {
-        let m = match Manifest::read(path) {
+        let m = match stream::read_head(path) {
             Ok(m) => m,
             Err(e) => {
                 say!("error: {}", crate::batch::error_chain(&e));
                 return ExitStatus::Usage;
             }
         };
-        match m.verify(path, args.public_key.as_deref()) {
+        match stream::verify(&m, path, args.public_key.as_deref()) {
             Ok(Some(key)) => signed_by.push(key),
             Ok(None) => {}
             Err(e @ manifest::ManifestError::Signature { .. }) => {
@@ -37,7 +39,13 @@ pub fn check_manifest(args: &CheckArgs) -> ExitStatus {
         }
         manifests.push((path.clone(), m));
     }
-    let mut v = manifest::verify_tree(&args.dst, &manifests);
+    let mut v = match stream::verify_tree(&args.dst, &manifests) {
+        Ok(v) => v,
+        Err(e) => {
+            say!("error: {}", crate::batch::error_chain(&e));
+            return ExitStatus::Usage;
+        }
+    };
     v.signed_by = signed_by;
     let stdout = std::io::stdout();
     let mut w = stdout.lock();

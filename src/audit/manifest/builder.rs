@@ -151,7 +151,7 @@ impl ManifestBuilder {
             .map_err(write_err)?;
         {
             let mut w = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
-            write_json(&head, &files, &mut w).map_err(write_err)?;
+            write_json(&head, &mut |f| files.each(f), &mut w).map_err(write_err)?;
             w.flush().map_err(write_err)?;
         }
         tmp.persist(path).map_err(|e| write_err(e.error))?;
@@ -165,9 +165,17 @@ impl ManifestBuilder {
 /// The place of the files in the head's JSON (the head has none).
 const NO_FILES: &str = "\n  \"files\": []";
 
-/// The manifest `head` with the entries of `files` in its `files`, as
+/// The files of a manifest, handed one by one to the function given.
+pub(super) type EachFile<'a> =
+    dyn FnMut(&mut dyn FnMut(FileEntry) -> std::io::Result<()>) -> std::io::Result<()> + 'a;
+
+/// The manifest `head` with the entries `each` gives in its `files`, as
 /// `serde_json::to_vec_pretty` writes the whole manifest.
-fn write_json(head: &Manifest, files: &Spill, w: &mut dyn Write) -> std::io::Result<()> {
+pub(super) fn write_json(
+    head: &Manifest,
+    each: &mut EachFile<'_>,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(head).map_err(std::io::Error::other)?;
     // before and after the `[]` of the files (serde writes raw newlines only between
     // members: a newline in a value is `\n`)
@@ -178,7 +186,7 @@ fn write_json(head: &Manifest, files: &Spill, w: &mut dyn Write) -> std::io::Res
     let (before, after) = text.split_at_checked(at).unwrap_or((&text, ""));
     w.write_all(before.as_bytes())?;
     let mut first = true;
-    files.each(&mut |e| {
+    each(&mut |e| {
         w.write_all(if first { b"\n    " } else { b",\n    " })?;
         first = false;
         let one = serde_json::to_string_pretty(&e).map_err(std::io::Error::other)?;
@@ -224,7 +232,7 @@ fn sign_streamed(
     let sig = ed25519_dalek::hazmat::raw_sign_byupdate::<sha2::Sha512, _>(
         &esk,
         |digest| {
-            write_json(head, files, &mut DigestWriter(digest)).map_err(|e| {
+            write_json(head, &mut |f| files.each(f), &mut DigestWriter(digest)).map_err(|e| {
                 *failed.borrow_mut() = Some(e);
                 ed25519_dalek::SignatureError::new()
             })
