@@ -23,12 +23,13 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap};
 use std::fmt;
-use std::io::{BufReader, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use sha2::Digest;
 
 use super::{ClassifyKind, FileEntry, Manifest, ManifestError, Verification, relative};
 
@@ -41,6 +42,9 @@ pub struct Head {
     pub files: u64,
     /// The outputs listed come in ascending path order (as the tool writes them).
     pub sorted: bool,
+    /// The sha256 of the file's bytes: each later read must see the same bytes, or the
+    /// file changed while it was checked (and the check stops).
+    digest: [u8; 32],
 }
 
 /// Reads `path` once, keeping all but its files (pass 1 of the module docs).
@@ -51,7 +55,7 @@ pub fn read_head(path: &Path) -> Result<Head, ManifestError> {
     let mut files = 0u64;
     let mut sorted = true;
     let mut last: Option<String> = None;
-    let manifest = parse(path, &mut |e| {
+    let (manifest, digest) = parse(path, &mut |e| {
         files += 1;
         if let (Some(out), Some(_)) = (e.output, e.output_sha256) {
             if last.as_ref().is_some_and(|l| *l > out) {
@@ -65,6 +69,7 @@ pub fn read_head(path: &Path) -> Result<Head, ManifestError> {
         manifest,
         files,
         sorted,
+        digest,
     })
 }
 
@@ -95,10 +100,12 @@ pub fn verify(
     let written = super::builder::write_json(
         &unsigned,
         &mut |emit| {
-            parse(path, &mut |e| emit(e)).map(|_| ()).map_err(|e| {
-                *stopped.borrow_mut() = Some(e);
-                std::io::Error::other("the manifest could not be read again")
-            })
+            parse(path, &mut |e| emit(e))
+                .and_then(|(_, digest)| same_bytes(head, path, digest))
+                .map_err(|e| {
+                    *stopped.borrow_mut() = Some(e);
+                    std::io::Error::other("the manifest could not be read again")
+                })
         },
         &mut VerifierWriter(&mut verifier),
     );
@@ -128,18 +135,49 @@ impl Write for VerifierWriter<'_> {
     }
 }
 
+/// Whether a later read of `path` saw the bytes [`read_head`] saw.
+fn same_bytes(head: &Head, path: &Path, digest: [u8; 32]) -> Result<(), ManifestError> {
+    if digest == head.digest {
+        return Ok(());
+    }
+    Err(ManifestError::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::other("the manifest changed while it was checked"),
+    })
+}
+
+/// A reader that hashes what it reads.
+struct Hashing<R> {
+    inner: R,
+    hash: sha2::Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
 /// Reads the manifest at `path` as a stream: every entry of its `files` is handed to
-/// `on_file` as it is read; returns the rest (with `files` empty).
+/// `on_file` as it is read; returns the rest (with `files` empty) and the sha256 of the
+/// file's bytes (all of them: the reading goes on to the end of the file).
 fn parse(
     path: &Path,
     on_file: &mut dyn FnMut(FileEntry) -> std::io::Result<()>,
-) -> Result<Manifest, ManifestError> {
+) -> Result<(Manifest, [u8; 32]), ManifestError> {
     let read_err = |source| ManifestError::Read {
         path: path.to_path_buf(),
         source,
     };
     let file = std::fs::File::open(path).map_err(read_err)?;
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(64 * 1024, file));
+    let mut hashing = Hashing {
+        inner: file,
+        hash: sha2::Sha256::new(),
+    };
+    let mut de =
+        serde_json::Deserializer::from_reader(BufReader::with_capacity(64 * 1024, &mut hashing));
     let stopped: RefCell<Option<std::io::Error>> = RefCell::new(None);
     let members = ManifestSeed {
         on_file,
@@ -162,7 +200,8 @@ fn parse(
         why: e.classify_kind().to_string(),
     })?;
     super::check_format(&manifest, path)?;
-    Ok(manifest)
+    drop(de);
+    Ok((manifest, hashing.hash.finalize().into()))
 }
 
 /// The top-level object of a manifest: members kept as JSON values, `files` handed on.
@@ -268,7 +307,7 @@ pub fn verify_tree(
     std::thread::scope(|s| {
         let mut feeds = Vec::new();
         let mut readers = Vec::new();
-        for (path, _) in manifests {
+        for (path, head) in manifests {
             let (tx, rx) = mpsc::sync_channel::<(String, String)>(1024);
             readers.push(s.spawn(move || {
                 let mut last: Option<String> = None;
@@ -286,7 +325,7 @@ pub fn verify_tree(
                     tx.send((out, sha))
                         .map_err(|_| std::io::Error::other("stopped"))
                 })
-                .map(|_| ())
+                .and_then(|(_, digest)| same_bytes(head, path, digest))
             }));
             feeds.push(rx);
         }

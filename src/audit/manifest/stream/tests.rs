@@ -304,3 +304,31 @@ fn an_unsorted_manifest_is_checked_whole_with_the_same_findings() {
     assert_eq!(v.added, ["extra"]);
     assert_eq!(v, super::super::verify_tree(&dst, &[(path, m)]));
 }
+
+#[test]
+fn a_manifest_that_changes_between_the_reads_stops_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    std::fs::write(dst.join("a.dcm"), b"one").unwrap();
+    let path = dir.path().join("m.json");
+    let key = key_file(dir.path(), 9);
+    let files = vec![entry(Some("a.dcm"), Some("00"))];
+    write(&path, files.clone(), Some(&key));
+    let h = read_head(&path).unwrap();
+    // the same manifest, signed again with another key: valid on its own, not the one read
+    let other = key_file(dir.path(), 10);
+    write(&path, files, Some(&other));
+    for result in [
+        verify(&h, &path, None).map(|_| ()),
+        verify_tree(&dst, &[(path.clone(), h.clone())]).map(|_| ()),
+    ] {
+        let e = result.unwrap_err();
+        assert!(matches!(e, ManifestError::Read { .. }), "{e:?}");
+        assert!(crate::batch::error_chain(&e).contains("changed while it was checked"));
+    }
+    // read again: checks
+    let h = read_head(&path).unwrap();
+    assert!(verify(&h, &path, None).unwrap().is_some());
+    assert_eq!(verify_tree(&dst, &[(path, h)]).unwrap().changed, ["a.dcm"]);
+}
