@@ -24,6 +24,10 @@ pub mod stream;
 
 pub use builder::{ManifestBuilder, Written};
 
+/// Why a signature does not verify over the manifest as it is.
+const NOT_AS_SIGNED: &str =
+    "the manifest was changed after it was signed, or the signature is not of this key";
+
 /// The `format` member.
 pub const FORMAT: &str = "dicom-anonymizer-manifest";
 
@@ -169,12 +173,9 @@ impl Manifest {
             return Ok(None);
         };
         key.verify(&self.signed_bytes(), &sig)
-            .map_err(|_| {
-                ManifestError::Signature {
-            path: path.to_path_buf(),
-            why: "the manifest was changed after it was signed, or the signature is not of this key"
-                .into(),
-        }
+            .map_err(|_| ManifestError::Signature {
+                path: path.to_path_buf(),
+                why: NOT_AS_SIGNED.into(),
             })?;
         Ok(Some(hex))
     }

@@ -116,9 +116,9 @@ pub fn verify(
         path: path.to_path_buf(),
         source,
     })?;
-    verifier.finalize_and_verify().map_err(|_| {
-        fail("the manifest was changed after it was signed, or the signature is not of this key")
-    })?;
+    verifier
+        .finalize_and_verify()
+        .map_err(|_| fail(super::NOT_AS_SIGNED))?;
     Ok(Some(hex))
 }
 
