@@ -90,6 +90,10 @@ pub struct Batch<'a> {
 struct OutDir {
     absolute: PathBuf,
     created: bool,
+    /// This run made the folder (it was not there): nothing in it is from an earlier run,
+    /// so its outputs need no look for one already there (the no-replace rename still
+    /// refuses to replace a file that appeared since).
+    new: bool,
 }
 
 pub use crate::deid::error_chain;
@@ -202,8 +206,13 @@ impl<'a> Batch<'a> {
                 );
             }
         }
-        // a run again: the input of an output already there is not even read
-        if self.options.rename == Rename::Keep && !self.options.overwrite && job.dst.exists() {
+        // a run again: the input of an output already there is not even read (in a folder
+        // this run made, none can be: no look)
+        if self.options.rename == Rename::Keep
+            && !self.options.overwrite
+            && !self.made_by_this_run(parent_of(&job.dst))
+            && job.dst.exists()
+        {
             return self.exists(job.src.clone(), job.dst.clone());
         }
         let mut instance = match self.deid.prepare(&job.src) {
@@ -349,6 +358,7 @@ impl<'a> Batch<'a> {
                     d.entry(dir.to_path_buf()).or_insert(OutDir {
                         absolute: a.clone(),
                         created: false,
+                        new: false,
                     });
                 }
                 a
@@ -372,17 +382,27 @@ impl<'a> Batch<'a> {
         if done {
             return Ok(());
         }
-        deid::create_dir(dir)?;
+        let new = deid::create_dir_new(dir)?;
         if let Ok(mut d) = self.dirs.lock() {
             bound(&mut d);
-            d.entry(dir.to_path_buf())
-                .or_insert_with(|| OutDir {
-                    absolute: absolute(dir),
-                    created: true,
-                })
-                .created = true;
+            let entry = d.entry(dir.to_path_buf()).or_insert_with(|| OutDir {
+                absolute: absolute(dir),
+                created: true,
+                new,
+            });
+            entry.created = true;
+            // made again after it vanished: new again; there already: not new
+            entry.new = new;
         }
         Ok(())
+    }
+
+    /// Whether this run made the folder `dir` (see [`OutDir::new`]).
+    fn made_by_this_run(&self, dir: &Path) -> bool {
+        self.dirs
+            .lock()
+            .ok()
+            .is_some_and(|d| d.get(dir).is_some_and(|o| o.new))
     }
 
     /// `DST/StudyInstanceUID/SeriesInstanceUID/SOPInstanceUID.dcm` (new UIDs). A value

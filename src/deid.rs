@@ -70,7 +70,7 @@ use crate::plan::Plan;
 
 mod persist;
 mod pixels;
-pub(crate) use persist::{PersistError, create_dir, parent_of, persist};
+pub(crate) use persist::{PersistError, create_dir, create_dir_new, parent_of, persist};
 pub use pixels::{BURNED_IN_RISK, OnBurnedIn};
 
 /// What the run decides per instance beyond the plan.

@@ -13,8 +13,31 @@ pub(crate) fn parent_of(out: &Path) -> &Path {
 }
 
 pub(crate) fn create_dir(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create the folder `{}`: {e}", dir.display()))
+    create_dir_new(dir).map(|_| ())
+}
+
+/// Creates `dir` (and its parents) if needed; true when this call made `dir` itself, so
+/// that it was empty a moment ago: no output of an earlier run can be in it.
+pub(crate) fn create_dir_new(dir: &Path) -> Result<bool, String> {
+    let failed = |e: std::io::Error| format!("cannot create the folder `{}`: {e}", dir.display());
+    match std::fs::create_dir(dir) {
+        Ok(()) => return Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(failed)?;
+            }
+            match std::fs::create_dir(dir) {
+                Ok(()) => return Ok(true),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(failed(e)),
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(failed(e)),
+    }
+    // there already (made by someone else, or a file of that name)
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    Ok(false)
 }
 
 /// Why [`persist`] wrote nothing under the output's name.

@@ -122,6 +122,56 @@ fn not_dicom_and_outputs_already_there_are_skips() {
     assert_eq!(std::fs::read(dst.join("a.dcm")).unwrap(), first);
 }
 
+/// In a folder that was there before the run, an output already there is a skip and its
+/// input is not read; in a folder the run made, nothing can be there before it (no look:
+/// issue 13's speed), and the outputs are written.
+#[test]
+fn an_output_there_in_a_folder_the_run_did_not_make_is_skipped_unread() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    for sub in ["old", "new"] {
+        std::fs::create_dir_all(src.join(sub)).unwrap();
+        std::fs::copy(sample(), src.join(sub).join("1.dcm")).unwrap();
+        // read, this one would be a skip as not DICOM: "exists" proves it was not read
+        std::fs::write(src.join(sub).join("2.dcm"), b"not a DICOM file at all").unwrap();
+    }
+    let dst = d.path().join("out");
+    std::fs::create_dir_all(dst.join("old")).unwrap();
+    std::fs::write(dst.join("old/2.dcm"), b"an earlier output").unwrap();
+    let report = d.path().join("r.jsonl");
+    let out = run(
+        d.path(),
+        &src,
+        &dst,
+        &["--jobs", "1", "--report", report.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reason = |rel: &str| {
+        let lines = report_lines(&report);
+        let l = lines
+            .iter()
+            .find(|l| l["source"].as_str().unwrap().ends_with(rel))
+            .unwrap_or_else(|| panic!("{rel} not in the report"))
+            .clone();
+        (
+            l["outcome"].as_str().unwrap().to_string(),
+            l["error"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    assert_eq!(reason("old/1.dcm").0, "written");
+    let (outcome, why) = reason("old/2.dcm");
+    assert_eq!(outcome, "skipped");
+    assert!(why.starts_with("exists"), "{why}");
+    assert_eq!(
+        std::fs::read(dst.join("old/2.dcm")).unwrap(),
+        b"an earlier output"
+    );
+    assert_eq!(reason("new/1.dcm").0, "written");
+    let (outcome, why) = reason("new/2.dcm");
+    assert_eq!(outcome, "skipped");
+    assert!(why.starts_with("not DICOM"), "{why}");
+}
+
 #[test]
 fn the_readme_command_works_twice() {
     let d = tempfile::tempdir().unwrap();
