@@ -188,6 +188,46 @@ fn a_report_never_lands_on_the_source() {
 }
 
 #[cfg(unix)]
+/// A folder of DST that is a link into SRC: the output's folder resolves into the
+/// source, so each output that would land there is refused (the check of SRC and DST
+/// before the run cannot see it), and the source file is left as it was.
+#[cfg(unix)]
+#[test]
+fn an_output_folder_that_leads_into_the_source_is_refused_per_file() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    std::fs::create_dir_all(src.join("p")).unwrap();
+    std::fs::copy(sample(), src.join("p/a.dcm")).unwrap();
+    let before = std::fs::read(src.join("p/a.dcm")).unwrap();
+    let dst = d.path().join("out");
+    std::fs::create_dir_all(&dst).unwrap();
+    std::os::unix::fs::symlink(src.join("p"), dst.join("p")).unwrap();
+    let out = bin()
+        .arg("run")
+        .arg("--key-file")
+        .arg(key(d.path()))
+        .arg("--overwrite")
+        .arg("--no-manifest")
+        .arg(&src)
+        .arg(&dst)
+        .timeout(LIMIT)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the output would be inside the source tree; nothing was written"),
+        "{err}"
+    );
+    assert!(err.contains("0 written"), "{err}");
+    assert_eq!(std::fs::read(src.join("p/a.dcm")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_dir(src.join("p")).unwrap().count(),
+        1,
+        "nothing new in the source folder"
+    );
+}
+
 #[test]
 fn file_names_are_escaped_in_messages_and_kept_in_reports() {
     use std::os::unix::ffi::OsStrExt;
