@@ -20,24 +20,15 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), String> {
 /// that it was empty a moment ago: no output of an earlier run can be in it.
 pub(crate) fn create_dir_new(dir: &Path) -> Result<bool, String> {
     let failed = |e: std::io::Error| format!("cannot create the folder `{}`: {e}", dir.display());
-    match std::fs::create_dir(dir) {
-        Ok(()) => return Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(failed)?;
-            }
-            match std::fs::create_dir(dir) {
-                Ok(()) => return Ok(true),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(failed(e)),
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(failed(e)),
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(failed)?;
     }
-    // there already (made by someone else, or a file of that name)
-    std::fs::create_dir_all(dir).map_err(failed)?;
-    Ok(false)
+    match std::fs::create_dir(dir) {
+        Ok(()) => Ok(true),
+        // there already (made before, or by another worker a moment ago)
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(false),
+        Err(e) => Err(failed(e)),
+    }
 }
 
 /// Why [`persist`] wrote nothing under the output's name.
@@ -106,5 +97,28 @@ pub(crate) fn persist(
             out.display(),
             e.error
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_is_new_only_when_this_call_made_it() {
+        let d = tempfile::tempdir().unwrap();
+        let deep = d.path().join("a/b/c");
+        assert_eq!(create_dir_new(&deep), Ok(true));
+        assert!(deep.is_dir());
+        assert_eq!(create_dir_new(&deep), Ok(false));
+        assert_eq!(create_dir_new(&d.path().join("a/b")), Ok(false));
+        assert_eq!(create_dir_new(&d.path().join("a/b/d")), Ok(true));
+        // a file where the folder should be, or above it
+        std::fs::write(d.path().join("f"), b"x").unwrap();
+        for p in [d.path().join("f"), d.path().join("f/g")] {
+            let e = create_dir_new(&p).unwrap_err();
+            assert!(e.starts_with("cannot create the folder"), "{e}");
+        }
+        assert_eq!(create_dir(&deep), Ok(()));
     }
 }
