@@ -244,7 +244,12 @@ impl Manifest {
             path: path.to_path_buf(),
             source,
         })?;
-        let m: Manifest = serde_json::from_str(&text).map_err(|e| ManifestError::Format {
+        Self::from_text(path, &text)
+    }
+
+    /// The manifest whose text (read from `path`) is `text`.
+    fn from_text(path: &Path, text: &str) -> Result<Manifest, ManifestError> {
+        let m: Manifest = serde_json::from_str(text).map_err(|e| ManifestError::Format {
             path: path.to_path_buf(),
             why: format!("line {}: {}", e.line(), e.classify_kind()),
         })?;

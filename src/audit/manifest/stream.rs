@@ -292,7 +292,7 @@ pub fn verify_tree(
     if manifests.iter().any(|(_, h)| !h.sorted) {
         let whole = manifests
             .iter()
-            .map(|(p, _)| Manifest::read(p).map(|m| (p.clone(), m)))
+            .map(|(p, h)| read_whole(p, h).map(|m| (p.clone(), m)))
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(super::verify_tree(dst, &whole));
     }
@@ -344,6 +344,19 @@ pub fn verify_tree(
         }
         Ok(v)
     })
+}
+
+/// The manifest at `path` read whole, if its bytes are still the ones [`read_head`] read.
+fn read_whole(path: &Path, head: &Head) -> Result<Manifest, ManifestError> {
+    let read_err = |source| ManifestError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(read_err)?;
+    same_bytes(head, path, sha2::Sha256::digest(&bytes).into())?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| read_err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    Manifest::from_text(path, &text)
 }
 
 /// The outputs of several manifests, each in path order, merged into one list in path

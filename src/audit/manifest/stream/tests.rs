@@ -302,7 +302,22 @@ fn an_unsorted_manifest_is_checked_whole_with_the_same_findings() {
     assert_eq!(v.changed, ["b.dcm"]);
     assert_eq!(v.missing, ["gone.dcm"]);
     assert_eq!(v.added, ["extra"]);
-    assert_eq!(v, super::super::verify_tree(&dst, &[(path, m)]));
+    assert_eq!(v, super::super::verify_tree(&dst, &[(path.clone(), m)]));
+    // read whole too, it must be the manifest the first read saw
+    let h = read_head(&path).unwrap();
+    write(
+        &path,
+        vec![
+            entry(Some("b.dcm"), Some(&sha(b"two"))),
+            entry(Some("a/1.dcm"), Some(&sha(b"one"))),
+        ],
+        None,
+    );
+    let e = verify_tree(&dst, &[(path, h)]).unwrap_err();
+    assert!(
+        crate::batch::error_chain(&e).contains("changed while it was checked"),
+        "{e:?}"
+    );
 }
 
 #[test]
