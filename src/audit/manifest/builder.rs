@@ -198,12 +198,13 @@ pub(super) fn write_json(
     w.write_all(after.as_bytes())
 }
 
-/// Feeds what is written into a SHA-512 (the message of an ed25519 signature).
-struct DigestWriter<'a>(&'a mut sha2::Sha512);
+/// Hands what is written to a function: the message of an ed25519 signature to the hash
+/// that signs it, or to the verifier that checks it (`stream::verify`).
+pub(super) struct Feed<F: FnMut(&[u8])>(pub(super) F);
 
-impl Write for DigestWriter<'_> {
+impl<F: FnMut(&[u8])> Write for Feed<F> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
+        (self.0)(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -232,7 +233,12 @@ fn sign_streamed(
     let sig = ed25519_dalek::hazmat::raw_sign_byupdate::<sha2::Sha512, _>(
         &esk,
         |digest| {
-            write_json(head, &mut |f| files.each(f), &mut DigestWriter(digest)).map_err(|e| {
+            write_json(
+                head,
+                &mut |f| files.each(f),
+                &mut Feed(|b: &[u8]| digest.update(b)),
+            )
+            .map_err(|e| {
                 *failed.borrow_mut() = Some(e);
                 ed25519_dalek::SignatureError::new()
             })

@@ -23,7 +23,7 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap};
 use std::fmt;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -107,7 +107,7 @@ pub fn verify(
                     std::io::Error::other("the manifest could not be read again")
                 })
         },
-        &mut VerifierWriter(&mut verifier),
+        &mut super::builder::Feed(|b: &[u8]| verifier.update(b)),
     );
     if let Some(e) = stopped.into_inner() {
         return Err(e);
@@ -120,19 +120,6 @@ pub fn verify(
         .finalize_and_verify()
         .map_err(|_| fail(super::NOT_AS_SIGNED))?;
     Ok(Some(hex))
-}
-
-/// Feeds what is written into a signature's stream verifier.
-struct VerifierWriter<'a>(&'a mut ed25519_dalek::StreamVerifier);
-
-impl Write for VerifierWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Whether a later read of `path` saw the bytes [`read_head`] saw.
